@@ -1,0 +1,19 @@
+{#- The as-of date D (DESIGN §4) as a YYYY-MM-DD string: the `as_of_date` var, or today's UTC date.
+    Validated, so a typo fails the run with a clear message instead of shifting every window. -#}
+{% macro as_of_date_string() -%}
+    {%- set value = var('as_of_date', none) -%}
+    {%- if value is none or value | string | trim == '' -%}
+        {{- return(modules.datetime.datetime.now(modules.pytz.utc).strftime('%Y-%m-%d')) -}}
+    {%- endif -%}
+    {%- set value = value | string | trim -%}
+    {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value) -%}
+        {{ exceptions.raise_compiler_error("var as_of_date='" ~ value ~ "' is not a YYYY-MM-DD date (DESIGN §4)") }}
+    {%- endif -%}
+    {%- do modules.datetime.datetime.strptime(value, '%Y-%m-%d') -%}
+    {{- return(value) -}}
+{%- endmacro %}
+
+{#- D as a SQL date literal. -#}
+{% macro as_of_date() -%}
+    cast('{{ as_of_date_string() }}' as date)
+{%- endmacro %}
