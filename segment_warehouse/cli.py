@@ -79,7 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--end-date", default=None, help="last day of generated activity, YYYY-MM-DD (default: today UTC)")
     p.add_argument("--out", default=None, help="landing directory to write (default: $SEGMENTS_LANDING_DIR)")
     p.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="file format (default parquet)")
-    p.add_argument("--days", type=int, default=None, help="only write the last N days as one daily drop each")
+    p.add_argument(
+        "--since", default=None, help="only write what happened after this date (YYYY-MM-DD): an incremental daily drop"
+    )
 
     p = add("ingest", _cmd_ingest, "Load new landing files into raw.<entity>, quarantining bad rows.")
     p.add_argument("--landing-dir", default=None, help="default: $SEGMENTS_LANDING_DIR")

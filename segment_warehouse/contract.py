@@ -253,3 +253,29 @@ RAW_METADATA_COLUMNS: dict[str, str] = {
 
 #: the currencies the fx_rates seed converts (DESIGN §5); kept in sync with seeds/fx_rates.csv by a test
 FX_RATES_TO_EUR: dict[str, str] = {"EUR": "1.0", "USD": "0.92", "GBP": "1.17", "CHF": "1.05"}
+
+
+def raw_table_ddl(entity: Entity, schema: str = "raw") -> str:
+    """`create table if not exists` statement of `raw.<entity>`: contract columns, then metadata columns."""
+    columns = [f"{c.name} {c.duckdb_type}" for c in entity.columns]
+    columns += [f"{name} {type_}" for name, type_ in RAW_METADATA_COLUMNS.items()]
+    return f"create table if not exists {schema}.{entity.name} ({', '.join(columns)})"
+
+
+QUARANTINE_DDL = (
+    "create table if not exists raw.quarantine (entity varchar, source_file varchar, source_row bigint, "
+    "reason varchar, record varchar, quarantined_at timestamp)"
+)
+LOAD_AUDIT_DDL = (
+    "create table if not exists raw.load_audit (entity varchar, source_file varchar, file_sha256 varchar, "
+    "rows_read bigint, rows_loaded bigint, rows_quarantined bigint, loaded_at timestamp)"
+)
+
+
+def create_raw_tables(con: object) -> None:
+    """Create the raw schema and every raw table (empty) if missing. `con` is a DuckDB connection."""
+    con.execute("create schema if not exists raw")  # type: ignore[attr-defined]
+    for entity in ENTITIES.values():
+        con.execute(raw_table_ddl(entity))  # type: ignore[attr-defined]
+    con.execute(QUARANTINE_DDL)  # type: ignore[attr-defined]
+    con.execute(LOAD_AUDIT_DDL)  # type: ignore[attr-defined]

@@ -19,7 +19,15 @@ def cli_run(args: argparse.Namespace) -> int:
     as_of = parse_as_of(args.as_of)
     ingest_all()
     result = dbtRunner().invoke(
-        ["build", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR), "--vars", f"{{as_of_date: '{as_of}'}}"]
+        [
+            "build",
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--profiles-dir",
+            str(PROJECT_DIR),
+            "--vars",
+            f"{{as_of_date: '{as_of}'}}",
+        ]
     )
     if not result.success:
         raise UserError(f"dbt build failed for as-of date {as_of}: see the dbt output above")

@@ -49,7 +49,7 @@ class Settings:
 
 def today_utc() -> dt.date:
     """The default as-of date: the current UTC date (DESIGN §3)."""
-    return dt.datetime.now(dt.timezone.utc).date()
+    return dt.datetime.now(dt.UTC).date()
 
 
 def parse_as_of(value: str | None) -> dt.date:

@@ -11,7 +11,9 @@ from segment_warehouse.settings import Settings
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "segments")
 
 
-def connect(path: Path | str | None = None, *, read_only: bool = False, settings: Settings | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path | str | None = None, *, read_only: bool = False, settings: Settings | None = None
+) -> duckdb.DuckDBPyConnection:
     """Open the warehouse (default: ``SEGMENTS_DUCKDB_PATH``) with ``TimeZone = 'UTC'`` (DESIGN §4)."""
     settings = settings or Settings.from_env()
     target = Path(path) if path is not None else settings.duckdb_path
