@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print timings, never assert them (`make bench`, `make bench-generate`)."""
