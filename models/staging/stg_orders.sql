@@ -1,0 +1,112 @@
+{#- One row per order existing at T: its latest version with updated_at < T, kept when created_at < T;
+    orders of erased customers excluded. A cancellation at or after T has not happened yet: cancelled_at is
+    NULLed. Money stays exact decimal: amounts decimal(18,2), rate decimal(12,6), EUR amounts decimal(30,8)
+    (the exact product, never rounded). -#}
+with
+
+order_versions as (
+
+    select * from {{ source('raw', 'orders') }}
+
+),
+
+fx_rates as (
+
+    select * from {{ ref('fx_rates') }}
+
+),
+
+versions_before_t as (
+
+    select
+        *,
+        row_number() over (
+            partition by order_id
+            order by updated_at desc, _loaded_at desc, _source_file desc, _source_row desc
+        ) as version_rank
+
+    from order_versions
+    where updated_at < {{ as_of_instant() }}
+
+),
+
+latest_versions as (
+
+    select * from versions_before_t
+    where
+        version_rank = 1
+        and created_at < {{ as_of_instant() }}
+        and {{ not_erased('customer_id') }}
+
+),
+
+typed as (
+
+    select
+        cast(order_id as {{ dbt.type_string() }}) as order_id,
+        cast(customer_id as {{ dbt.type_string() }}) as customer_id,
+        cast(created_at as {{ dbt.type_timestamp() }}) as created_at,
+        cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
+        cast(currency as {{ dbt.type_string() }}) as currency,
+        cast(total_price as {{ type_decimal(18, 2) }}) as total_price,
+        cast(total_tax as {{ type_decimal(18, 2) }}) as total_tax,
+        cast(total_discounts as {{ type_decimal(18, 2) }}) as total_discounts,
+        cast(total_refunded as {{ type_decimal(18, 2) }}) as total_refunded,
+        cast(discount_codes as {{ dbt.type_string() }}) as discount_codes,
+        cast(financial_status as {{ dbt.type_string() }}) as financial_status,
+        cast(
+            case when cancelled_at < {{ as_of_instant() }} then cancelled_at end
+            as {{ dbt.type_timestamp() }}
+        ) as cancelled_at,
+        cast(source_name as {{ dbt.type_string() }}) as source_name
+
+    from latest_versions
+
+),
+
+converted as (
+
+    select
+        typed.*,
+        cast(fx_rates.rate_to_eur as {{ type_decimal(12, 6) }}) as rate_to_eur
+
+    from typed
+    left join fx_rates
+        on typed.currency = fx_rates.currency
+
+),
+
+final as (
+
+    select
+        order_id,
+        customer_id,
+        created_at,
+        updated_at,
+        currency,
+        total_price,
+        total_tax,
+        total_discounts,
+        total_refunded,
+        discount_codes,
+        financial_status,
+        cancelled_at,
+        source_name,
+        rate_to_eur,
+        (cancelled_at is null and financial_status <> 'voided') as is_valid,
+        cast(
+            (total_price - coalesce(total_refunded, 0)) * rate_to_eur as {{ type_decimal(30, 8) }}
+        ) as net_amount_eur,
+        cast(
+            (total_price - coalesce(total_tax, 0)) * rate_to_eur as {{ type_decimal(30, 8) }}
+        ) as amount_excl_tax_eur,
+        (
+            coalesce(trim(discount_codes), '') <> ''
+            or coalesce(total_discounts, 0) > 0
+        ) as has_discount
+
+    from converted
+
+)
+
+select * from final
