@@ -108,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("publish", _cmd_publish, "Publish the serving copy (DuckDB file + Parquet) of the last build.")
     p.add_argument("--force", action="store_true", help="publish even if the last build's checks did not pass")
+    p.add_argument("--as-of", default=None, help="the day being published (default: the last build's as-of date)")
     return parser
 
 
