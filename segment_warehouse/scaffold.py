@@ -4,9 +4,10 @@ Writes two files and touches nothing else:
 
 - ``models/segments/seg_<name>.sql`` — jaffle-shop style: an import CTE of ``ref('customers')``, a ``members``
   CTE with a placeholder filter that is valid SQL (replace it with the segment's rule), ``select * from final``;
-- ``models/segments/_seg_<name>.yml`` — the model's documentation, its ``meta`` (system, objective, channel,
-  action: the marketing playbook line BI and docs show), primary-key tests, and a dbt unit test that passes as
-  scaffolded (given a consented and a non-consented customer, it expects the consented one).
+- ``models/segments/_seg_<name>.yml`` — the model's documentation, its ``meta`` (source_system, objective,
+  suggested_channel, suggested_action, owner: the catalogue's keys, shown by docs and BI), primary-key tests,
+  and a dbt unit test that passes as scaffolded (given a consented and a non-consented customer, it expects
+  the consented one).
 
 Each scaffolded segment gets its own YAML file (dbt reads every ``.yml`` of the folder) rather than an entry
 appended to ``_segments__models.yml``: a scaffold never rewrites a hand-kept file, so its comments and order
@@ -141,11 +142,13 @@ def segment_yaml(name: str, description: str | None) -> dict[str, object]:
                 "name": model_name,
                 "description": f"{summary.rstrip('.')}. One row per member customer as of the run date (T).",
                 "config": {
+                    # the keys of the catalogue (_segments__models.yml), shown by dbt docs and read by BI
                     "meta": {
-                        "system": "custom",
+                        "source_system": "custom: written in this project",
                         "objective": summary,
-                        "channel": "email",
-                        "action": "describe the marketing action for these members",
+                        "suggested_channel": "email",
+                        "suggested_action": "Describe the marketing action for these members.",
+                        "owner": "marketing",
                     }
                 },
                 "columns": [

@@ -104,7 +104,15 @@ def test_writes_a_jaffle_shop_model_and_its_own_yaml(project: Path) -> None:
     (model,) = document["models"]
     assert model["name"] == "seg_serum_fans"
     assert model["description"].startswith("Customers who love serums.")
-    assert set(model["config"]["meta"]) == {"system", "objective", "channel", "action"}
+    catalogue = yaml.safe_load((settings.PROJECT_DIR / "models/segments/_segments__models.yml").read_text())
+    assert set(model["config"]["meta"]) == set(catalogue["models"][0]["config"]["meta"])  # the catalogue's keys
+    assert set(model["config"]["meta"]) == {
+        "source_system",
+        "objective",
+        "suggested_channel",
+        "suggested_action",
+        "owner",
+    }
     assert model["columns"][0]["name"] == "customer_id"
     assert {"unique", "not_null"} <= {t for t in model["columns"][0]["data_tests"] if isinstance(t, str)}
     (unit_test,) = document["unit_tests"]
@@ -156,7 +164,7 @@ def test_scaffold_parses_builds_and_its_unit_test_guards_the_rule(project: Path)
     # every upstream model built empty on empty raw tables, then the segment, its tests and its unit test
     with duckdb.connect(str(project / "warehouse.duckdb")) as con:
         create_raw_tables(con)
-    built = _dbt(project, "build", "--select", "+seg_serum_fans", "--empty")
+    built = _dbt(project, "build", "--select", "+seg_serum_fans", "--empty", "--indirect-selection", "cautious")
     assert built.returncode == 0, built.stdout[-4000:]
     assert "seg_serum_fans::seg_serum_fans_keeps_only_matching_customers" in built.stdout
     assert "PASS=" in built.stdout and "ERROR=0" in built.stdout
