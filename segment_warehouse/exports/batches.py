@@ -46,8 +46,12 @@ class Batch:
 
 def render_body(export: str, segment: str, as_of_date: dt.date, operation: str, payloads: Sequence[str]) -> str:
     """The request body, built from records already in canonical JSON (byte-stable)."""
-    head = canonical_json({"export": export, "segment": segment, "as_of_date": as_of_date.isoformat()})[:-1]
-    return f'{head},"operation":{json.dumps(operation)},"records":[{",".join(payloads)}]}}'
+    head = json.dumps(
+        {"export": export, "segment": segment, "as_of_date": as_of_date.isoformat(), "operation": operation},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )[:-1]
+    return f'{head},"records":[{",".join(payloads)}]}}'
 
 
 def _digest(material: str) -> str:

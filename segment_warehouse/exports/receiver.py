@@ -8,10 +8,11 @@ another body, 422) and records anything applied twice. Tests and the export benc
     python -m segment_warehouse.exports.receiver --port 8765 --token secret
     SEGMENTS_WEBHOOK_URL=http://127.0.0.1:8765/audience SEGMENTS_WEBHOOK_TOKEN=secret segments export winback_whatsapp
 
-Faults (for tests): a queue of faults applied to the next requests in arrival order — `429`/`503`
-(with Retry-After), `500`, `slow` (apply, then answer after a delay longer than the client's timeout),
-`drop` (close the connection without an answer, nothing applied), `drop_after_apply` — plus customer
-ids whose presence in a batch makes it answer 400, and a delay added to every answer.
+Faults (for tests): a queue of faults applied to the next requests in arrival order — `ok` (no fault),
+`429`/`503` (with Retry-After), `500`, `slow` (apply, then answer after a delay longer than the
+client's timeout), `drop` (close the connection without an answer, nothing applied),
+`drop_after_apply` — plus customer ids whose presence in a batch makes it answer 400, and delays
+before applying and before answering every request.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-FAULTS = ("429", "503", "500", "slow", "drop", "drop_after_apply")
+FAULTS = ("ok", "429", "503", "500", "slow", "drop", "drop_after_apply")
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,10 @@ class ReceiverLog:
     rejected_customer_ids: list[str] = field(default_factory=list)
     #: records applied, by operation
     applied_records: Counter = field(default_factory=Counter)
+    #: (arrival time.monotonic(), Idempotency-Key, status; 0 = connection dropped) per request
+    history: list[tuple[float, str | None, int]] = field(default_factory=list)
+    #: Authorization header values seen (None when absent)
+    authorizations: set[str | None] = field(default_factory=set)
 
 
 class AudienceReceiver:
@@ -126,9 +131,19 @@ class AudienceReceiver:
     def handle(self, headers: dict[str, str], raw: bytes) -> tuple[int, dict[str, str], dict[str, Any] | None, str]:
         """Decide the answer to one request: (status, headers, JSON answer, action) where action is
         `answer`, `drop` (close without answering) or `slow` (answer after the fault's delay)."""
+        arrived = time.monotonic()
         with self.lock:
             self.log.requests += 1
+            self.log.authorizations.add(headers.get("authorization"))
             fault = self.faults.popleft() if self.faults else None
+        decision = self._decide(headers, raw, fault)
+        with self.lock:
+            self.log.history.append((arrived, headers.get("idempotency-key"), decision[0]))
+        return decision
+
+    def _decide(
+        self, headers: dict[str, str], raw: bytes, fault: Fault | None
+    ) -> tuple[int, dict[str, str], dict[str, Any] | None, str]:
         if fault is not None and fault.kind in ("429", "503"):
             return self._answer(int(fault.kind), {"error": "throttled"}, {"Retry-After": f"{fault.seconds:g}"})
         if fault is not None and fault.kind == "500":

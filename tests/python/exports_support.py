@@ -91,18 +91,16 @@ class TinyShop:
 
     def erase(self, *ids: str) -> None:
         """As the dbt build does for an erased customer: gone from marts.customers and every segment."""
-        for cid in ids:
-            self.execute("delete from marts.customers where customer_id = ?", [cid])
-            for segment in ("winback", "vip", "newsletter_subscribers"):
-                self.execute(f"delete from segments.seg_{segment} where customer_id = ?", [cid])
+        for table in ("marts.customers", *(f"segments.seg_{s}" for s in ("winback", "vip", "newsletter_subscribers"))):
+            self.execute(f"delete from {table} where list_contains(?, customer_id)", [list(ids)])
 
     def withdraw_consent(self, channel: str, *ids: str) -> None:
-        for cid in ids:
-            self.execute(f"update marts.customers set {channel}_consent = false where customer_id = ?", [cid])
+        self.execute(
+            f"update marts.customers set {channel}_consent = false where list_contains(?, customer_id)", [list(ids)]
+        )
 
     def leave(self, segment: str, *ids: str) -> None:
-        for cid in ids:
-            self.execute(f"delete from segments.seg_{segment} where customer_id = ?", [cid])
+        self.execute(f"delete from segments.seg_{segment} where list_contains(?, customer_id)", [list(ids)])
 
     def empty(self, segment: str) -> None:
         self.execute(f"delete from segments.seg_{segment}")

@@ -20,7 +20,7 @@ import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
 from psycopg import sql
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential, wait_random
 
 from segment_warehouse.exports.declarations import ExportDeclaration, PostgresDestination
 from segment_warehouse.exports.diff import Diff
@@ -80,7 +80,7 @@ def apply_postgres(
     attempts = 0
     for attempt in Retrying(
         stop=stop_after_attempt(MAX_ATTEMPTS),
-        wait=wait_exponential_jitter(initial=0.5, max=5),
+        wait=wait_exponential(multiplier=0.5, max=5) + wait_random(0, 0.5),
         retry=retry_if_exception_type(psycopg.OperationalError),
         reraise=True,
     ):

@@ -23,7 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+    wait_random,
+)
 from tenacity.wait import wait_base
 
 from segment_warehouse.exports.batches import Batch, BatchRecord, split_batch
@@ -167,11 +174,8 @@ class WebhookSender:
         retrying = Retrying(
             stop=stop_after_attempt(destination.max_attempts),
             wait=wait_retry_after_or_backoff(
-                wait_exponential_jitter(
-                    initial=destination.backoff_initial_seconds,
-                    max=destination.backoff_max_seconds,
-                    jitter=destination.backoff_initial_seconds,
-                ),
+                wait_exponential(multiplier=destination.backoff_initial_seconds, max=destination.backoff_max_seconds)
+                + wait_random(0, destination.backoff_initial_seconds),
                 destination.max_retry_after_seconds,
             ),
             retry=retry_if_exception_type(TransientDeliveryError),
