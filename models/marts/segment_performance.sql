@@ -1,0 +1,137 @@
+{#- One row per (segment_name, entry_date): the members who entered the segment on that as-of date (members then,
+    not members on the previous as-of date of the history — the same entries as segment_sizes.entered), how many
+    of them placed a valid order within `segment_performance_short_days` (7) and `segment_performance_long_days`
+    (30) days after entering, and the net revenue in EUR of those orders. "After entering" starts at the as-of
+    instant of the entry date (entry_date + 1 day, 00:00 UTC): an order counts when
+    T_entry <= created_at < T_entry + N days.
+    Orders are marts.orders of this run (valid orders before this run's T), so a window that ends after T is not
+    complete yet: is_<N>d_window_complete says so (evaluated as of this run's as-of date, computed_as_of_date).
+    An anonymous visitor's orders are those of the customer who owns its anonymous_id at T (stitching), if any.
+    Recomputed from the whole history on every run. -#}
+with
+
+memberships as (
+
+    select * from {{ ref('segment_memberships') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('orders') }}
+
+),
+
+identities as (
+
+    select * from {{ ref('int_identities_stitched') }}
+
+),
+
+history_dates_with_previous as (
+
+    select
+        as_of_date,
+        lag(as_of_date) over (order by as_of_date) as previous_as_of_date
+    from (select distinct as_of_date from memberships) as history_dates
+
+),
+
+entries as (
+
+    select
+        current_members.segment_name,
+        current_members.as_of_date as entry_date,
+        current_members.customer_id as member_id,
+        case
+            when current_members.member_type = 'anonymous_visitor' then identities.customer_id
+            else current_members.customer_id
+        end as buyer_customer_id,
+        cast({{ dbt.dateadd('day', 1, 'current_members.as_of_date') }} as {{ dbt.type_timestamp() }}) as entered_at
+    from memberships as current_members
+    inner join history_dates_with_previous
+        on current_members.as_of_date = history_dates_with_previous.as_of_date
+    left join memberships as previous_members
+        on
+            history_dates_with_previous.previous_as_of_date = previous_members.as_of_date
+            and current_members.segment_name = previous_members.segment_name
+            and current_members.customer_id = previous_members.customer_id
+    left join identities
+        on
+            current_members.member_type = 'anonymous_visitor'
+            and current_members.customer_id = identities.anonymous_id
+    where previous_members.customer_id is null
+
+),
+
+entry_windows as (
+
+    select
+        segment_name,
+        entry_date,
+        member_id,
+        buyer_customer_id,
+        entered_at,
+        {{ dbt.dateadd('day', var('segment_performance_short_days'), 'entered_at') }} as short_window_end,
+        {{ dbt.dateadd('day', var('segment_performance_long_days'), 'entered_at') }} as long_window_end
+    from entries
+
+),
+
+entry_orders as (
+
+    select
+        entry_windows.segment_name,
+        entry_windows.entry_date,
+        entry_windows.member_id,
+        count(case when orders.created_at < entry_windows.short_window_end then orders.order_id end)
+            as orders_short,
+        count(orders.order_id) as orders_long,
+        sum(case when orders.created_at < entry_windows.short_window_end then orders.net_amount_eur end)
+            as revenue_short_eur,
+        sum(orders.net_amount_eur) as revenue_long_eur
+    from entry_windows
+    left join orders
+        on
+            entry_windows.buyer_customer_id = orders.customer_id
+            and orders.created_at >= entry_windows.entered_at
+            and orders.created_at < entry_windows.long_window_end
+    group by entry_windows.segment_name, entry_windows.entry_date, entry_windows.member_id
+
+),
+
+per_entry_date as (
+
+    select
+        segment_name,
+        entry_date,
+        count(*) as entered,
+        count(case when orders_short > 0 then 1 end) as ordered_7d,
+        count(case when orders_long > 0 then 1 end) as ordered_30d,
+        coalesce(sum(revenue_short_eur), 0) as revenue_7d_eur,
+        coalesce(sum(revenue_long_eur), 0) as revenue_30d_eur
+    from entry_orders
+    group by segment_name, entry_date
+
+),
+
+final as (
+
+    select
+        segment_name,
+        entry_date,
+        cast(entered as {{ dbt.type_bigint() }}) as entered,
+        cast(ordered_7d as {{ dbt.type_bigint() }}) as ordered_7d,
+        cast(ordered_30d as {{ dbt.type_bigint() }}) as ordered_30d,
+        cast(revenue_7d_eur as {{ type_decimal(38, 8) }}) as revenue_7d_eur,
+        cast(revenue_30d_eur as {{ type_decimal(38, 8) }}) as revenue_30d_eur,
+        {{ dbt.dateadd('day', var('segment_performance_short_days') + 1, 'entry_date') }}
+            <= {{ as_of_instant() }} as is_7d_window_complete,
+        {{ dbt.dateadd('day', var('segment_performance_long_days') + 1, 'entry_date') }}
+            <= {{ as_of_instant() }} as is_30d_window_complete,
+        {{ as_of_date() }} as computed_as_of_date
+    from per_entry_date
+
+)
+
+select * from final
