@@ -1,0 +1,1 @@
+"""Assets of the code location: landing ingest, dbt models, exports, publish."""

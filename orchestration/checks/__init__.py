@@ -1,0 +1,1 @@
+"""Asset checks: Great Expectations suites (landing, outputs) and landing freshness."""

@@ -1,0 +1,253 @@
+"""Running a suite with Great Expectations and turning its result into a Dagster asset check result.
+
+GX runs in an ephemeral context over a pandas frame. The frame is read through a short-lived
+``read_only=True`` DuckDB connection (GX's SQL datasource does not work on DuckDB with these
+versions). Its size is bounded by SEGMENTS_GX_MAX_ROWS: a bigger table is validated on its newest
+rows (``order by <newest first> limit N``), and the check's metadata says so (``sampled``,
+``validated_rows``, ``table_rows``). An expectation whose evaluation raised an exception is a broken
+check, reported as an error of the step, never as bad data.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import dagster as dg
+import duckdb
+import pandas as pd
+
+from orchestration.checks.gx_suites import Suite
+from orchestration.table_metrics import quote_relation
+
+#: examples of unexpected values kept per expectation in the check's metadata
+EXAMPLES_PER_EXPECTATION = 5
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What GX validates, and how it relates to the whole table."""
+
+    data: pd.DataFrame
+    table_rows: int
+    order_by: str | None = None
+
+    @property
+    def validated_rows(self) -> int:
+        return len(self.data)
+
+    @property
+    def sampled(self) -> bool:
+        return self.validated_rows < self.table_rows
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+    rows = con.execute(
+        "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+        "order by ordinal_position",
+        [schema, table],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def read_frame(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    table: str,
+    columns: Sequence[str] | None,
+    max_rows: int,
+    newest_first: Sequence[str] = (),
+) -> Frame:
+    """The table (or its ``max_rows`` newest rows) as a frame; ``columns=None`` reads every column.
+
+    Decimals arrive as float64 (pandas has no exact decimal dtype); JSON as text.
+    """
+    existing = table_columns(con, schema, table)
+    if not existing:
+        raise dg.Failure(f"{schema}.{table} does not exist in the warehouse: the step that builds it did not run")
+    wanted = existing if columns is None else [c for c in columns if c in existing]
+    select = ", ".join(f'"{c}"' for c in wanted)
+    relation = quote_relation(schema, table)
+    total_row = con.execute(f"select count(*) from {relation}").fetchone()
+    total = int(total_row[0]) if total_row else 0
+    order_by = None
+    query = f"select {select} from {relation}"
+    if total > max_rows:
+        order_by = ", ".join(f'"{c}" desc nulls last' for c in newest_first if c in existing) or None
+        query += (f" order by {order_by}" if order_by else "") + f" limit {int(max_rows)}"
+    return Frame(con.execute(query).df(), total, order_by)
+
+
+@functools.cache
+def _context() -> Any:
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+@dataclass
+class ExpectationOutcome:
+    expectation: str
+    column: str | None
+    success: bool
+    unexpected_count: int | None
+    unexpected_percent: float | None
+    examples: list[Any]
+    observed: Any
+    error: str | None = None
+
+
+@dataclass
+class SuiteOutcome:
+    suite: str
+    outcomes: list[ExpectationOutcome] = field(default_factory=list)
+    frame: Frame | None = None
+
+    @property
+    def broken(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if o.error is not None]
+
+    @property
+    def failed(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if o.error is None and not o.success]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed and not self.broken
+
+    @property
+    def unexpected_total(self) -> int:
+        return sum(o.unexpected_count or 0 for o in self.failed)
+
+
+def _json_safe(value: Any) -> Any:
+    try:
+        return json.loads(json.dumps(value, default=str))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _raised(exception_info: Any) -> str | None:
+    """The message of an exception GX caught while evaluating an expectation, or None."""
+    if not exception_info:
+        return None
+    infos = [exception_info] if "raised_exception" in exception_info else list(exception_info.values())
+    for info in infos:
+        info = info if isinstance(info, dict) else getattr(info, "to_json_dict", lambda: {})()
+        if info.get("raised_exception"):
+            return str(info.get("exception_message") or "exception while evaluating the expectation")
+    return None
+
+
+def validate(suite: Suite, data: pd.DataFrame, *, index_columns: Sequence[str] = ()) -> list[ExpectationOutcome]:
+    """Validate ``data`` against ``suite`` in an ephemeral GX context; one outcome per expectation."""
+    import great_expectations as gx
+
+    context = _context()
+    unique = uuid.uuid4().hex[:8]
+    source = context.data_sources.add_pandas(f"frames_{unique}")
+    asset = source.add_dataframe_asset(f"{suite.name}_{unique}")
+    batch_definition = asset.add_batch_definition_whole_dataframe("whole_frame")
+    expectation_suite = gx.ExpectationSuite(name=f"{suite.name}_{unique}")
+    for expectation in suite.expectations:
+        expectation_suite.add_expectation(expectation.model_copy(deep=True))
+    result_format: dict[str, Any] = {
+        "result_format": "COMPLETE" if index_columns else "SUMMARY",
+        "partial_unexpected_count": EXAMPLES_PER_EXPECTATION,
+    }
+    if index_columns:
+        result_format["unexpected_index_column_names"] = list(index_columns)
+    try:
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": data})
+        validation = batch.validate(expectation_suite, result_format=result_format)
+    finally:
+        context.data_sources.delete(source.name)
+    outcomes: list[ExpectationOutcome] = []
+    for result in validation.results:
+        config = result.expectation_config
+        kwargs = config.kwargs if config is not None else {}
+        details = result.result or {}
+        examples = details.get("partial_unexpected_list") or []
+        if index_columns and details.get("unexpected_index_list"):
+            examples = details["unexpected_index_list"]
+        outcomes.append(
+            ExpectationOutcome(
+                expectation=config.type if config is not None else "unknown",
+                column=kwargs.get("column"),
+                success=bool(result.success),
+                unexpected_count=details.get("unexpected_count"),
+                unexpected_percent=details.get("unexpected_percent"),
+                examples=_json_safe(examples[: max(EXAMPLES_PER_EXPECTATION, len(examples) if index_columns else 0)]),
+                observed=_json_safe(details.get("observed_value")),
+                error=_raised(result.exception_info),
+            )
+        )
+    return outcomes
+
+
+def run_suite(suite: Suite, frame: Frame) -> SuiteOutcome:
+    return SuiteOutcome(suite.name, validate(suite, frame.data), frame)
+
+
+def _describe(outcome: ExpectationOutcome) -> str:
+    target = f"{outcome.column}: " if outcome.column else ""
+    return f"{target}{outcome.expectation}"
+
+
+def check_metadata(outcome: SuiteOutcome) -> dict[str, Any]:
+    """Counts of unexpected values and examples, per failed expectation, for the check's metadata."""
+    metadata: dict[str, Any] = {
+        "suite": outcome.suite,
+        "expectations": len(outcome.outcomes),
+        "expectations_failed": len(outcome.failed),
+        "unexpected_values": outcome.unexpected_total,
+    }
+    if outcome.frame is not None:
+        metadata["validated_rows"] = outcome.frame.validated_rows
+        metadata["table_rows"] = outcome.frame.table_rows
+        metadata["sampled"] = outcome.frame.sampled
+        if outcome.frame.sampled:
+            metadata["sample"] = f"newest {outcome.frame.validated_rows:,} rows (order by {outcome.frame.order_by})"
+    if outcome.failed:
+        lines = ["| expectation | unexpected | % | examples |", "| --- | ---: | ---: | --- |"]
+        for failed in outcome.failed:
+            count = "" if failed.unexpected_count is None else f"{failed.unexpected_count:,}"
+            percent = "" if failed.unexpected_percent is None else f"{failed.unexpected_percent:.3g}"
+            shown = failed.examples if failed.examples else failed.observed
+            examples = json.dumps(shown, ensure_ascii=False, default=str)[:300].replace("|", "\\|")
+            lines.append(f"| {_describe(failed)} | {count} | {percent} | {examples} |")
+        metadata["failures"] = dg.MetadataValue.md("\n".join(lines))
+        metadata["failures_detail"] = dg.MetadataValue.json(
+            [
+                {
+                    "expectation": f.expectation,
+                    "column": f.column,
+                    "unexpected_count": f.unexpected_count,
+                    "unexpected_percent": f.unexpected_percent,
+                    "examples": f.examples,
+                    "observed_value": f.observed,
+                }
+                for f in outcome.failed
+            ]
+        )
+    return metadata
+
+
+def broken_check_failure(outcomes: Sequence[tuple[str, SuiteOutcome]]) -> dg.Failure | None:
+    """A step failure naming every expectation that could not be evaluated (a bug, not bad data)."""
+    broken = [(check, o) for check, outcome in outcomes for o in outcome.broken]
+    if not broken:
+        return None
+    details = "; ".join(f"{check} / {_describe(o)}: {o.error}" for check, o in broken)
+    return dg.Failure(
+        description=f"{len(broken)} expectation(s) could not be evaluated (broken check, not bad data): {details}",
+    )
