@@ -68,15 +68,26 @@ def _insert_count(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]
 
 
 def _insert_rows(
-    con: duckdb.DuckDBPyConnection, entity: Entity, rows: str, source_file: str, loaded_at: dt.datetime
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    rows: str,
+    source_file: str,
+    loaded_at: dt.datetime,
+    rows_in_file: int | None = None,
 ) -> tuple[int, int]:
-    """Insert the typed rows of relation `rows` into raw.<entity> and the bad ones into raw.quarantine."""
+    """Insert the typed rows of relation `rows` into raw.<entity> and the bad ones into raw.quarantine.
+
+    With `rows_in_file` known beforehand (Parquet metadata), a file whose rows all loaded skips the second
+    pass over `rows` that looks for quarantined rows.
+    """
     loaded = _insert_count(
         con,
         f"insert into raw.{entity.name} by name select * exclude (_reason, _record), "
         f"cast(? as varchar) as _source_file, cast(? as timestamp) as _loaded_at from {rows} where _reason is null",
         [source_file, loaded_at],
     )
+    if rows_in_file is not None and loaded == rows_in_file:
+        return loaded, 0
     quarantined = _insert_count(
         con,
         "insert into raw.quarantine (entity, source_file, source_row, reason, record, quarantined_at) "
@@ -119,7 +130,7 @@ def _load_parquet(
     query = typing_query(
         entity, parquet_source.relation_sql(file, schema.all_columns), schema.contract_columns, schema.all_columns
     )
-    loaded, quarantined = _insert_rows(con, entity, f"({query})", file.relative, loaded_at)
+    loaded, quarantined = _insert_rows(con, entity, f"({query})", file.relative, loaded_at, rows_in_file=read)
     return read, loaded, quarantined
 
 

@@ -96,6 +96,11 @@ def _as_text(source: SourceColumn) -> str:
     return f"cast({source.sql} as varchar)"
 
 
+def _unless_canonical(text: str, canonical: tuple[str, ...], normalise: str) -> str:
+    values = ", ".join(literal(c) for c in canonical)
+    return f"case when {text} in ({values}) then {text} else {normalise} end"
+
+
 def _typed_column(entity: Entity, column: Column, source: SourceColumn | None, n: str, v: str) -> _TypedColumn:
     """Normalisation, cast and checks of one contract column (n, v: names of its normalised and typed values)."""
     name = column.name
@@ -114,10 +119,16 @@ def _typed_column(entity: Entity, column: Column, source: SourceColumn | None, n
     t = column.type
     checks = []
     if t == "text":
-        normalised = f"case when trim({text}, {_WHITESPACE}) = '' then null else {text} end"
+        # cheap test first: only a value starting with whitespace can be blank
+        normalised = (
+            f"case when {text} = '' or (ascii({text}) in (9, 10, 13, 32) and trim({text}, {_WHITESPACE}) = '') "
+            f"then null else {text} end"
+        )
         typed = n
     elif t in ("enum", "boolean"):
-        normalised = f"lower({blank_to_null})"
+        canonical = column.domain if t == "enum" else ("true", "false")
+        # a value already in canonical form skips trimming and lower-casing (the common case, and much faster)
+        normalised = _unless_canonical(text, canonical, f"lower({blank_to_null})")
         if t == "enum":
             typed = n
             domain = ", ".join(literal(d) for d in column.domain)
@@ -128,16 +139,17 @@ def _typed_column(entity: Entity, column: Column, source: SourceColumn | None, n
                 f"when {n} in ('false', 'f', 'no', '0') then false end"
             )
             checks.append((f"{v} is null", f"{_quoted(n)} || ' is not a boolean (true/false, t/f, yes/no, 1/0)'"))
-    elif t in ("currency", "country"):
+    elif t == "currency":
+        normalised = _unless_canonical(text, tuple(FX_RATES_TO_EUR), f"upper({blank_to_null})")
+        typed = n
+        known = ", ".join(literal(c) for c in FX_RATES_TO_EUR)
+        checks.append(
+            (f"{n} not in ({known})", f"{_quoted(n)} || ' is not in fx_rates ({', '.join(FX_RATES_TO_EUR)})'")
+        )
+    elif t == "country":
         normalised = f"upper({blank_to_null})"
         typed = n
-        if t == "currency":
-            known = ", ".join(literal(c) for c in FX_RATES_TO_EUR)
-            checks.append(
-                (f"{n} not in ({known})", f"{_quoted(n)} || ' is not in fx_rates ({', '.join(FX_RATES_TO_EUR)})'")
-            )
-        else:
-            checks.append((f"not regexp_full_match({n}, '[A-Z]{{2}}')", f"{_quoted(n)} || ' is not two letters'"))
+        checks.append((f"not regexp_full_match({n}, '[A-Z]{{2}}')", f"{_quoted(n)} || ' is not two letters'"))
     elif t == "timestamp":
         normalised = blank_to_null
         typed = (
