@@ -56,13 +56,13 @@ def write_file_export(
     destination = declaration.destination
     assert isinstance(destination, FileDestination)
     target = export_directory(root, declaration.name, as_of_date)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(target.parent)
     existing = _read_manifest(target)
     unchanged = existing is not None and existing.get("members") == len(membership)
     if not diff and unchanged and existing.get("format") == destination.format:
         return FileExportResult(directory=target, manifest=existing, written=False)
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(target.parent)
     staging = target.parent / f".tmp-{as_of_date.isoformat()}-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
     try:
