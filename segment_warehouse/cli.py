@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--since", default=None, help="only write what happened after this date (YYYY-MM-DD): an incremental daily drop"
     )
+    p.add_argument(
+        "--bad-rows", type=int, default=0, help="add N deliberately bad rows per entity (quarantine demos; default 0)"
+    )
 
     p = add("ingest", _cmd_ingest, "Load new landing files into raw.<entity>, quarantining bad rows.")
     p.add_argument("--landing-dir", default=None, help="default: $SEGMENTS_LANDING_DIR")
