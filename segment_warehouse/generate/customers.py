@@ -129,12 +129,12 @@ def draw_block(seed: int, index: int, size: int, schedule: SignupSchedule, place
     start[:, 2] = np.where(count >= 3, start2, NEVER)
     login1 = start1 + _exponential(u[:, 19], 20 * DAY).astype(np.int64)
     login2 = start2 + _exponential(u[:, 22], 30 * DAY).astype(np.int64)
-    login[:, 1] = np.where((count >= 2) & (u[:, 20] < 0.7), login1, NEVER)
+    # a household: customer k logs in on device 1, later customer k + 1 uses it and logs in there too
+    shared = (u[:, 24] < 0.02) & (count >= 2)
+    login[:, 1] = np.where((count >= 2) & ((u[:, 20] < 0.7) | shared), login1, NEVER)
     login[:, 2] = np.where((count >= 3) & (u[:, 23] < 0.5), login2, NEVER)
-    shared = (u[:, 24] < 0.012) & (count >= 2)
-    shared_after = np.where(
-        shared, np.maximum(start1 + _exponential(u[:, 25], 60 * DAY).astype(np.int64), next_signup + DAY), NEVER
-    )
+    handover = login1 + (30 * DAY + _exponential(u[:, 25], 90 * DAY)).astype(np.int64)
+    shared_after = np.where(shared, np.maximum(handover, next_signup + DAY), NEVER)
 
     return CustomerBlock(
         index=index,
