@@ -1,8 +1,10 @@
 """Reading a landing CSV with DuckDB: every field as VARCHAR, malformed records captured as rejects.
 
 The header is read by Python's csv module (it settles names, quoting and the BOM); DuckDB then parses
-the data with a fixed dialect (comma, double quote, auto-detection off: sniffing never decides a type)
-and stores records with too many or too few fields in a rejects table instead of failing the file.
+the data with a fixed dialect (comma, double quote, auto-detection off: sniffing never decides a type).
+A record with too many or too few fields never fails the file: it is typed as a quarantined row (one
+field too many or too few, see `relation_sql`) or captured in DuckDB's rejects table (anything worse:
+more fields still, an unterminated quote, a record over MAX_RECORD_BYTES).
 
 Row numbers: DuckDB's scan keeps file order, so `row_number() over ()` numbers the parsed records;
 records DuckDB rejects are numbered from the rejects table (its `line` counts records, header = 1) and
@@ -13,13 +15,14 @@ from __future__ import annotations
 
 import csv
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from segment_warehouse.ingest.discovery import Fingerprint, LandingFile
 from segment_warehouse.ingest.sql_text import literal
-from segment_warehouse.ingest.typing_rules import SourceColumn
+from segment_warehouse.ingest.typing_rules import SourceColumn, record_json
 
 #: a record (line, quoted newlines included) longer than this is quarantined as too long
 MAX_RECORD_BYTES = 32 * 1024 * 1024
@@ -28,30 +31,73 @@ REJECT_SCANS_TABLE = "__ingest_csv_reject_scans"
 REJECTED_ROWS_TABLE = "__ingest_csv_rejected_rows"
 
 
-def read_header(path: Path) -> list[str]:
-    """The header record's field names ([] for a 0-byte file or one without any record)."""
+#: DuckDB reads a field equal to this as null: nothing equals it, so an empty field reads as '' and only the
+#: fields padded onto a record with too few fields are null
+_NO_NULL_STRING = "__segments_ingest_no_null_string__"
+EXTRA_FIELD = "__extra"
+_PARALLEL_NULL_PADDING_ERROR = "null_padding in conjunction with quoted new lines"
+
+
+@dataclass(frozen=True)
+class CsvHeader:
+    fields: list[str]  # the header record's field names ([] for a 0-byte file or one without any record)
+    has_data: bool  # a record follows the header
+
+
+def read_header(path: Path) -> CsvHeader:
+    """The header record and whether any record follows it (Python's csv module, BOM removed)."""
     csv.field_size_limit(sys.maxsize)
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        for record in csv.reader(handle):
-            if record:
-                return record
-    return []
+        records = (r for r in csv.reader(handle) if r)
+        header = next(records, [])
+        return CsvHeader(header, next(records, None) is not None)
 
 
 def source_columns(header: list[str]) -> list[SourceColumn]:
     return [SourceColumn(name, f"__s{i}", "VARCHAR") for i, name in enumerate(header)]
 
 
-def relation_sql(file: LandingFile, header: list[str]) -> str:
-    """The parsed data rows as a relation: `__s<i>` VARCHAR per header field, `__row` parse order."""
-    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
-    projection = ", ".join(f"c{i} as __s{i}" for i in range(len(header)))
+def relation_sql(file: LandingFile, header: list[str], *, parallel: bool = True) -> str:
+    """The data records as a relation: `__s<i>` VARCHAR per header field, `__extra`, `__row` in file order.
+
+    One column more than the header is declared and short records are padded with nulls, so a record
+    with one field too many shows in `__extra` and one with too few has a null last field; records with
+    more fields still are DuckDB rejects. (DuckDB ignores trailing empty fields beyond the declared ones.)
+    """
+    count = len(header)
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(count + 1)) + "}"
+    projection = ", ".join(f"c{i} as __s{i}" for i in range(count))
     return (
-        f"(select {projection}, row_number() over () as __row from read_csv({literal(str(file.path))}, "
-        f"columns = {columns}, header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
-        f"store_rejects = true, rejects_table = '{REJECTS_TABLE}', rejects_scan = '{REJECT_SCANS_TABLE}', "
-        f"max_line_size = {MAX_RECORD_BYTES}, buffer_size = {2 * MAX_RECORD_BYTES}))"
+        f"(select {projection}, c{count} as {EXTRA_FIELD}, row_number() over () as __row "
+        f"from read_csv({literal(str(file.path))}, columns = {columns}, header = true, auto_detect = false, "
+        f"delim = ',', quote = '\"', escape = '\"', strict_mode = false, null_padding = true, "
+        f"nullstr = {literal(_NO_NULL_STRING)}, "
+        f"parallel = {str(parallel).lower()}, store_rejects = true, rejects_table = '{REJECTS_TABLE}', "
+        f"rejects_scan = '{REJECT_SCANS_TABLE}', max_line_size = {MAX_RECORD_BYTES}, "
+        f"buffer_size = {2 * MAX_RECORD_BYTES}))"
     )
+
+
+def needs_serial_read(error: Exception) -> bool:
+    """DuckDB's parallel reader refuses padding records when the file has quoted newlines: read it serially."""
+    return _PARALLEL_NULL_PADDING_ERROR in str(error)
+
+
+def structure_problem_sql(columns: list[SourceColumn]) -> str:
+    """SQL naming a record's wrong field count (too many: `__extra` set; too few: last field padded)."""
+    count = len(columns)
+    present = " + ".join(f"cast({c.sql} is not null as integer)" for c in columns)
+    return (
+        f"case when {EXTRA_FIELD} is not null then 'malformed CSV record: too many fields (the header has {count})' "
+        f"when {columns[-1].sql} is null then 'malformed CSV record: too few fields (' || ({present}) || "
+        f"', the header has {count})' end"
+    )
+
+
+def record_sql(columns: list[SourceColumn]) -> str:
+    """The record as JSON keyed by header names, plus `_extra_field` when the record had one field too many."""
+    with_extra = [*columns, SourceColumn("_extra_field", EXTRA_FIELD, "VARCHAR")]
+    return f"case when {EXTRA_FIELD} is null then {record_json(columns)} else {record_json(with_extra)} end"
 
 
 def drop_rejects_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -70,7 +116,9 @@ def _blank_record_lines(path: Path) -> list[int]:
     return blanks
 
 
-def collect_rejected_rows(con: duckdb.DuckDBPyConnection, file: LandingFile, fp: Fingerprint) -> int:
+def collect_rejected_rows(
+    con: duckdb.DuckDBPyConnection, file: LandingFile, fp: Fingerprint, header_fields: int
+) -> int:
     """Turn DuckDB's rejects into REJECTED_ROWS_TABLE(data_row, reason, record); returns their count.
 
     One row per rejected record (DuckDB may report a record twice), numbered as a data row.
@@ -85,10 +133,14 @@ def collect_rejected_rows(con: duckdb.DuckDBPyConnection, file: LandingFile, fp:
     con.execute(
         f"create temp table {REJECTED_ROWS_TABLE} as "
         f"select r.line - 1 - {blanks_before} as data_row, "
-        f"'malformed CSV record: ' || lower(r.error_type) || ' (' || r.error_message || ')' as reason, "
+        f"case when r.error_type = 'TOO MANY COLUMNS' "
+        f"then 'malformed CSV record: too many fields (the header has {header_fields})' "
+        f"else concat('malformed CSV record: ', lower(cast(r.error_type as varchar)), ' (', r.error_message, ')') "
+        f"end as reason, "
         f"cast(json_object('_csv_line', trim(r.csv_line, {newline_chars})) as varchar) as record "
-        f"from (select line, arg_min(error_type, column_idx) as error_type, "
-        f"arg_min(error_message, column_idx) as error_message, arg_min(csv_line, column_idx) as csv_line "
+        f"from (select line, arg_min(error_type, coalesce(column_idx, 0)) as error_type, "
+        f"arg_min(error_message, coalesce(column_idx, 0)) as error_message, "
+        f"arg_min(csv_line, coalesce(column_idx, 0)) as csv_line "
         f"from {REJECTS_TABLE} group by line) r",
         [blank_lines] if blank_lines else [],
     )

@@ -20,7 +20,7 @@ from segment_warehouse.ingest.discovery import Fingerprint, LandingFile, discove
 from segment_warehouse.ingest.errors import LandingFileError, ReconciliationError
 from segment_warehouse.ingest.file_schema import FileSchema, match_columns
 from segment_warehouse.ingest.report import EntityIngestResult, FileLoadResult
-from segment_warehouse.ingest.typing_rules import typing_query
+from segment_warehouse.ingest.typing_rules import record_json, typing_query
 
 Progress = Callable[[str], None]
 STAGED_TABLE = "__ingest_staged"
@@ -49,14 +49,17 @@ def prepare(con: duckdb.DuckDBPyConnection, entity: Entity, file: LandingFile, f
     if file.size == 0:
         return PreparedFile(file, fp, None, [])
     if file.format == "csv":
-        header = csv_source.read_header(file.path)
-        if not header:
+        csv_header = csv_source.read_header(file.path)
+        if not csv_header.has_data:  # 0 bytes, BOM only, header only: simply empty, whatever the header
             return PreparedFile(file, fp, None, [])
+        header = csv_header.fields
         columns = csv_source.source_columns(header)
     else:
         header = []
         try:
             columns = parquet_source.source_columns(con, file)
+            if parquet_source.row_count(con, file) == 0:  # no row: simply empty, whatever its columns
+                return PreparedFile(file, fp, None, [])
         except duckdb.Error as exc:
             raise LandingFileError(f"{file.relative} is not a readable Parquet file: {exc}") from exc
     return PreparedFile(file, fp, match_columns(entity, file.relative, columns), header)
@@ -98,15 +101,25 @@ def _insert_rows(
 
 
 def _load_csv(
-    con: duckdb.DuckDBPyConnection, entity: Entity, prepared: PreparedFile, schema: FileSchema, loaded_at: dt.datetime
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    prepared: PreparedFile,
+    schema: FileSchema,
+    loaded_at: dt.datetime,
+    *,
+    parallel: bool,
 ) -> tuple[int, int, int]:
     file = prepared.file
     csv_source.drop_rejects_tables(con)
     query = typing_query(
-        entity, csv_source.relation_sql(file, prepared.header), schema.contract_columns, schema.all_columns
+        entity,
+        csv_source.relation_sql(file, prepared.header, parallel=parallel),
+        schema.contract_columns,
+        csv_source.record_sql(schema.all_columns),
+        csv_source.structure_problem_sql(schema.all_columns),
     )
     con.execute(f"create temp table {STAGED_TABLE} as {query}")
-    rejected = csv_source.collect_rejected_rows(con, file, prepared.fingerprint)
+    rejected = csv_source.collect_rejected_rows(con, file, prepared.fingerprint, len(prepared.header))
     staged = con.execute(f"select count(*) from {STAGED_TABLE}").fetchone()
     read = (int(staged[0]) if staged else 0) + rejected
     rows = csv_source.renumbered_rows_sql(STAGED_TABLE) if rejected else STAGED_TABLE
@@ -128,7 +141,10 @@ def _load_parquet(
     file = prepared.file
     read = parquet_source.row_count(con, file)
     query = typing_query(
-        entity, parquet_source.relation_sql(file, schema.all_columns), schema.contract_columns, schema.all_columns
+        entity,
+        parquet_source.relation_sql(file, schema.all_columns),
+        schema.contract_columns,
+        record_json(schema.all_columns),
     )
     loaded, quarantined = _insert_rows(con, entity, f"({query})", file.relative, loaded_at, rows_in_file=read)
     return read, loaded, quarantined
@@ -137,6 +153,26 @@ def _load_parquet(
 def load_file(con: duckdb.DuckDBPyConnection, entity: Entity, prepared: PreparedFile) -> FileLoadResult:
     """Load one prepared file in one transaction; raises ReconciliationError if read ≠ loaded + quarantined."""
     started = time.perf_counter()
+    try:
+        read, loaded, quarantined = _load_in_transaction(con, entity, prepared, parallel=True)
+    except duckdb.Error as exc:
+        if not (prepared.file.format == "csv" and csv_source.needs_serial_read(exc)):
+            raise
+        read, loaded, quarantined = _load_in_transaction(con, entity, prepared, parallel=False)
+    return FileLoadResult(
+        entity.name,
+        prepared.file.relative,
+        prepared.fingerprint.sha256,
+        read,
+        loaded,
+        quarantined,
+        time.perf_counter() - started,
+    )
+
+
+def _load_in_transaction(
+    con: duckdb.DuckDBPyConnection, entity: Entity, prepared: PreparedFile, *, parallel: bool
+) -> tuple[int, int, int]:
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     file = prepared.file
     con.execute("begin transaction")
@@ -144,7 +180,7 @@ def load_file(con: duckdb.DuckDBPyConnection, entity: Entity, prepared: Prepared
         if prepared.schema is None:
             read = loaded = quarantined = 0
         elif file.format == "csv":
-            read, loaded, quarantined = _load_csv(con, entity, prepared, prepared.schema, loaded_at)
+            read, loaded, quarantined = _load_csv(con, entity, prepared, prepared.schema, loaded_at, parallel=parallel)
         else:
             read, loaded, quarantined = _load_parquet(con, entity, prepared, prepared.schema, loaded_at)
         if read != loaded + quarantined:
@@ -161,15 +197,7 @@ def load_file(con: duckdb.DuckDBPyConnection, entity: Entity, prepared: Prepared
     except BaseException:
         con.execute("rollback")
         raise
-    return FileLoadResult(
-        entity.name,
-        file.relative,
-        prepared.fingerprint.sha256,
-        read,
-        loaded,
-        quarantined,
-        time.perf_counter() - started,
-    )
+    return read, loaded, quarantined
 
 
 def _silent(_message: str) -> None:

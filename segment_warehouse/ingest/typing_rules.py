@@ -229,13 +229,25 @@ def _problem(column: Column, typed: _TypedColumn, n: str) -> str | None:
     return "case " + " ".join(branches) + " end"
 
 
+def record_json(columns: list[SourceColumn]) -> str:
+    """SQL rendering a row's original values as a JSON object keyed by the file's column names."""
+    pairs = ", ".join(f"{literal(c.original_name)}, {c.sql}" for c in columns)
+    return f"json_object({pairs})"
+
+
 def typing_query(
-    entity: Entity, source_relation: str, columns: dict[str, SourceColumn], all_columns: list[SourceColumn]
+    entity: Entity,
+    source_relation: str,
+    columns: dict[str, SourceColumn],
+    record: str,
+    structure_problem: str | None = None,
 ) -> str:
     """One SELECT over `source_relation` (which has a `__row` column) typing it per DESIGN §5.
 
     `columns` maps contract column names to the file's columns (missing optional columns are absent);
-    `all_columns` are every column of the file, rendered into the JSON record of a quarantined row.
+    `record` is SQL rendering a row's original values as JSON (kept only for quarantined rows);
+    `structure_problem` is SQL naming a problem of the record itself (a CSV record with too many or too
+    few fields): such a row's values are misaligned, so that problem alone is its reason.
     Output columns: the contract columns typed, `_source_row`, `_reason` (null = loads), `_record`.
     """
     normalised, typed, problems, output = [], [], [], []
@@ -248,9 +260,9 @@ def typing_query(
         if problem is not None:
             problems.append(problem)
         output.append(f"{v} as {identifier(column.name)}")
-    record_pairs = ", ".join(f"{literal(c.original_name)}, {c.sql}" for c in all_columns)
-    record = f"json_object({record_pairs})" if record_pairs else "json_object()"
     reason = f"nullif(concat_ws('; ', {', '.join(problems)}), '')" if problems else "cast(null as varchar)"
+    if structure_problem is not None:
+        reason = f"coalesce({structure_problem}, {reason})"
     return (
         f"select {', '.join(output)}, __row as _source_row, _reason, "
         f"case when _reason is not null then cast({record} as varchar) end as _record "
