@@ -48,6 +48,7 @@ format: install ## Format the Python code
 
 dev: install ## Open the Dagster UI with the whole asset graph
 	mkdir -p $(DAGSTER_HOME)
+	test -f $(DAGSTER_HOME)/dagster.yaml || cp orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dbt parse --quiet
 	$(BIN)/dagster dev -m orchestration.definitions
 
