@@ -122,6 +122,7 @@ def write_file(landing: Path, entity: str, name: str, content: str | bytes, enco
     folder = landing / entity
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content if isinstance(content, bytes) else content.encode(encoding))
     return path
 
