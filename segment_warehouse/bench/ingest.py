@@ -59,6 +59,7 @@ _ROWS = {
 def write_landing(landing: Path, counts: dict[str, int], file_format: str, rows_per_file: int) -> None:
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'")
+    con.execute("set enable_progress_bar = false")
     for entity, total in counts.items():
         folder = landing / entity
         folder.mkdir(parents=True, exist_ok=True)

@@ -217,6 +217,7 @@ def ingest_entity(
     entity = ENTITIES[entity_name]
     landing = Path(landing_dir)
     create_raw_tables(con)
+    con.execute("set enable_progress_bar = false")  # progress is reported per file, not by DuckDB's bar
     result = EntityIngestResult(entity_name)
     done = already_loaded(con, entity_name)
     prepared: list[PreparedFile] = []
