@@ -54,7 +54,7 @@ dev: install ## Open the Dagster UI with the whole asset graph
 
 docs: install ## Build the dbt docs (lineage from sources to segments and exports)
 	$(BIN)/dbt docs generate --vars '{as_of_date: "$(or $(AS_OF),$(shell date -u +%F))"}'
-	@echo "docs built in target/; serve them with: $(BIN)/dbt docs serve"
+	@echo "docs built in $${DBT_TARGET_PATH:-target}/; serve them with: $(BIN)/dbt docs serve"
 
 bench-generate: install ## Time the generator at 100 000 and 1 000 000 customers
 	$(BIN)/python -m segment_warehouse.bench.generate
