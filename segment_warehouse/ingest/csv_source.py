@@ -110,9 +110,12 @@ def _blank_record_lines(path: Path) -> list[int]:
     csv.field_size_limit(sys.maxsize)
     blanks = []
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        for number, record in enumerate(csv.reader(handle), start=1):
-            if not record:
-                blanks.append(number)
+        try:
+            for number, record in enumerate(csv.reader(handle), start=1):
+                if not record:
+                    blanks.append(number)
+        except csv.Error:  # a record Python cannot parse either: number what came before it exactly
+            pass
     return blanks
 
 

@@ -6,6 +6,7 @@ half-loaded file, and a file whose (path, SHA-256) is already in raw.load_audit 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ import duckdb
 from segment_warehouse.contract import ENTITIES, Entity, create_raw_tables
 from segment_warehouse.ingest import csv_source, parquet_source
 from segment_warehouse.ingest.discovery import Fingerprint, LandingFile, discover_files, fingerprint
-from segment_warehouse.ingest.errors import LandingFileError, ReconciliationError
+from segment_warehouse.ingest.errors import IngestError, LandingFileError, ReconciliationError
 from segment_warehouse.ingest.file_schema import FileSchema, match_columns
 from segment_warehouse.ingest.report import EntityIngestResult, FileLoadResult
 from segment_warehouse.ingest.typing_rules import record_json, typing_query
@@ -49,7 +50,10 @@ def prepare(con: duckdb.DuckDBPyConnection, entity: Entity, file: LandingFile, f
     if file.size == 0:
         return PreparedFile(file, fp, None, [])
     if file.format == "csv":
-        csv_header = csv_source.read_header(file.path)
+        try:
+            csv_header = csv_source.read_header(file.path)
+        except csv.Error as exc:
+            raise LandingFileError(f"{file.relative} cannot be read as CSV ({exc}): check the export") from exc
         if not csv_header.has_data:  # 0 bytes, BOM only, header only: simply empty, whatever the header
             return PreparedFile(file, fp, None, [])
         header = csv_header.fields
@@ -214,6 +218,8 @@ def ingest_entity(
     skipped; a file changed under the same name is loaded again as a new file.
     """
     say = progress or _silent
+    if entity_name not in ENTITIES:
+        raise IngestError(f"unknown entity {entity_name}: choose among {', '.join(ENTITIES)}")
     entity = ENTITIES[entity_name]
     landing = Path(landing_dir)
     create_raw_tables(con)

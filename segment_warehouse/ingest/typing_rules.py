@@ -29,6 +29,7 @@ _AMOUNT_TWO_DECIMALS = r"[+-]?(\d+\.?|\d*\.\d{1,2})0*"
 _WHOLE_NUMBER = r"[+-]?\d+(\.0*)?"
 _DATE = r"\d{4}-\d{2}-\d{2}"
 _TIMESTAMP_START = r"^\d{4}-\d{2}-\d{2}"
+_MINUTES_ONLY = r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2})([Zz+-].*)?$"
 MIN_BIRTH_DATE = "1900-01-01"
 #: values quoted in a reason are cut to this many characters
 _REASON_VALUE_CHARS = 80
@@ -152,9 +153,11 @@ def _typed_column(entity: Entity, column: Column, source: SourceColumn | None, n
         checks.append((f"not regexp_full_match({n}, '[A-Z]{{2}}')", f"{_quoted(n)} || ' is not two letters'"))
     elif t == "timestamp":
         normalised = blank_to_null
+        # DuckDB's cast needs seconds: `2026-03-01T10:00Z` is retried as `2026-03-01T10:00:00Z`
+        with_seconds = f"regexp_replace({n}, '{_MINUTES_ONLY}', '\\1:00\\2')"
         typed = (
-            f"case when regexp_matches({n}, '{_TIMESTAMP_START}') "
-            f"then timezone('UTC', try_cast({n} as timestamptz)) end"
+            f"case when regexp_matches({n}, '{_TIMESTAMP_START}') then timezone('UTC', "
+            f"coalesce(try_cast({n} as timestamptz), try_cast({with_seconds} as timestamptz))) end"
         )
         checks.append((f"{v} is null", f"{_quoted(n)} || ' is not an ISO-8601 timestamp'"))
     elif t == "date":

@@ -12,7 +12,7 @@ import pytest
 from ingest_support import ingest, loaded, quarantined, row, table_snapshot, write_file, write_parquet, write_rows
 
 from segment_warehouse.cli import main
-from segment_warehouse.ingest import IngestError, ReconciliationError, ingest_all, loader, parquet_source
+from segment_warehouse.ingest import IngestError, ReconciliationError, ingest_all, ingest_entity, loader, parquet_source
 from segment_warehouse.warehouse import connect
 
 TYPED_ORDERS = """
@@ -309,5 +309,27 @@ def test_ingest_all_creates_every_raw_table_even_without_files(tmp_path: Path) -
             r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()
         }
         assert tables == {*(e.entity for e in report.entities), "quarantine", "load_audit"}
+    finally:
+        con.close()
+
+
+def test_a_column_given_twice_fails_the_entity(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    write_file(landing, "campaigns", "c.csv", "campaign_id,channel,kind,Channel\nk1,sms,other,email\n")
+    report, con = ingest(landing, tmp_path / "wh.duckdb", ["campaigns"])
+    try:
+        error = report.entity("campaigns").error
+        assert error is not None
+        assert "campaigns/c.csv: column 'channel' appears twice (as 'channel' and 'Channel')" in error
+        assert loaded(con, "campaigns") == []
+    finally:
+        con.close()
+
+
+def test_ingest_entity_refuses_an_unknown_entity(tmp_path: Path) -> None:
+    con = connect(tmp_path / "wh.duckdb")
+    try:
+        with pytest.raises(IngestError, match="unknown entity refunds"):
+            ingest_entity(con, "refunds", tmp_path)
     finally:
         con.close()

@@ -120,6 +120,9 @@ LOAD_CASES: list[tuple[str, str, dict[str, str], str, tuple[Any, ...]]] = [
             ("2026-03-01 10:00:00", dt.datetime(2026, 3, 1, 10, 0)),  # no offset: UTC
             ("2026-03-01T10:00:00.123456", dt.datetime(2026, 3, 1, 10, 0, 0, 123456)),
             ("2026-03-01", dt.datetime(2026, 3, 1, 0, 0)),  # a date alone: midnight UTC
+            ("2026-03-01T10:00Z", dt.datetime(2026, 3, 1, 10, 0)),  # minutes only
+            ("2026-03-01T10:00+01:00", dt.datetime(2026, 3, 1, 9, 0)),
+            ("2026-03-01T10:00:00+0200", dt.datetime(2026, 3, 1, 8, 0)),
             (" 2026-03-01T00:00:00+00:00 ", dt.datetime(2026, 3, 1, 0, 0)),
         ]
     ],
