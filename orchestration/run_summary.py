@@ -83,7 +83,7 @@ class RunSummary:
                 if data.user_failure_data is not None and data.user_failure_data.description:
                     message = data.user_failure_data.description
                 elif data.error is not None:
-                    message = data.error.message.strip()
+                    message = _root_cause(data.error)
                 summary.failures.append(StepFailure(event.step_key or "?", message))
             elif kind == DagsterEventType.STEP_SKIPPED:
                 summary.skipped_steps.append(event.step_key or "?")
@@ -109,6 +109,13 @@ class RunSummary:
         found = {k: m for k, m in self.observations.items() if k.startswith("exports/")}
         found.update({k: m for k, m in self.materialized.items() if k.startswith("exports/")})
         return sorted(found.items())
+
+
+def _root_cause(error: Any) -> str:
+    """The innermost error's message: the user's exception, not Dagster's wrapper around it."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    return str(error.message).strip()
 
 
 def _check_detail(metadata: Mapping[str, Any]) -> str:

@@ -86,6 +86,6 @@ def _build_export_asset(declaration: Any, partitions_def: dg.PartitionsDefinitio
 
 def build_export_assets(partitions_def: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
     """The export assets of every declaration (none when nothing is declared)."""
-    from segment_warehouse.exports import load_declarations
+    from segment_warehouse.exports.declarations import load_declarations
 
     return [_build_export_asset(d, partitions_def) for d in load_declarations()]

@@ -158,8 +158,8 @@ def validate(suite: Suite, data: pd.DataFrame, *, index_columns: Sequence[str] =
     asset = source.add_dataframe_asset(f"{suite.name}_{unique}")
     batch_definition = asset.add_batch_definition_whole_dataframe("whole_frame")
     expectation_suite = gx.ExpectationSuite(name=f"{suite.name}_{unique}")
-    for expectation in suite.expectations:
-        expectation_suite.add_expectation(expectation.model_copy(deep=True))
+    for expectation in suite.expectations:  # suites are built afresh by their builders: no shared state
+        expectation_suite.add_expectation(expectation)
     result_format: dict[str, Any] = {
         "result_format": "COMPLETE" if index_columns else "SUMMARY",
         "partial_unexpected_count": EXAMPLES_PER_EXPECTATION,

@@ -176,3 +176,21 @@ def test_missing_manifest_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "empty_target"))
     with pytest.raises(FileNotFoundError, match=r"dbt manifest .* not found: it is a build artefact"):
         build_definitions()
+
+
+def test_blocking_checks_gate_the_steps_downstream(defs: dg.Definitions) -> None:
+    """The execution plan: dbt waits for the landing contract; exports and publish wait for the output checks."""
+    from dagster._core.execution.api import create_execution_plan
+
+    job = defs.resolve_job_def("daily_warehouse")
+    plan = create_execution_plan(job, run_config={}, tags={"dagster/partition": "2026-11-22"})
+    upstream = {
+        step.key: {h.step_key for i in step.step_inputs for h in i.get_step_output_handle_dependencies()}
+        for step in plan.get_all_steps_in_topo_order()
+    }
+    assert "landing_quality_checks" in upstream["dbt_build"]
+    assert "output_quality_checks" in upstream["serving__published"]
+    exports = [key for key in upstream if key.startswith("exports__")]
+    assert exports
+    for export in exports:
+        assert {"dbt_build", "output_quality_checks"} <= upstream[export]
