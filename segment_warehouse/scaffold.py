@@ -1,6 +1,8 @@
 """`segments new <name>`: scaffold a segment (SEGMENTS.md, "Adding a segment is one SQL file plus its YAML entry").
 
-Writes two files and touches nothing else:
+Writes two files and touches nothing else but the generated ``-- depends_on`` block of
+``models/marts/segment_memberships.sql`` (segment_warehouse.segment_dependencies), which gains the new model so
+that dbt builds it before the membership history:
 
 - ``models/segments/seg_<name>.sql`` — jaffle-shop style: an import CTE of ``ref('customers')``, a ``members``
   CTE with a placeholder filter that is valid SQL (replace it with the segment's rule), ``select * from final``;
@@ -30,6 +32,7 @@ import yaml
 
 from segment_warehouse import settings
 from segment_warehouse.cli import UserError
+from segment_warehouse.segment_dependencies import sync_segment_dependencies
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -205,6 +208,8 @@ def scaffold_segment(name: str, description: str | None = None, project_dir: Pat
     except FileExistsError:
         sql_path.unlink()
         raise UserError(f"{yaml_path} already exists: remove it or choose another name") from None
+    # marts.segment_memberships must be declared downstream of the new segment (its depends_on block)
+    sync_segment_dependencies(project_dir)
     return ScaffoldResult(name=name, model_name=model_name, sql_path=sql_path, yaml_path=yaml_path)
 
 

@@ -120,10 +120,13 @@ def test_writes_a_jaffle_shop_model_and_its_own_yaml(project: Path) -> None:
     assert unit_test["given"][0]["input"] == "ref('customers')"
     assert unit_test["expect"]["rows"] == [{"customer_id": "c_member"}]
 
-    # nothing else was touched
+    # nothing else was touched but the generated depends_on block of the membership history
     after = {p: p.read_bytes() for p in (project / "models").rglob("*") if p.is_file()}
     assert {p for p in after if p not in before} == {result.sql_path, result.yaml_path}
-    assert all(after[p] == content for p, content in before.items())
+    memberships = project / "models" / "marts" / "segment_memberships.sql"
+    assert {p for p, content in before.items() if after[p] != content} == {memberships}
+    added = set(after[memberships].decode().splitlines()) - set(before[memberships].decode().splitlines())
+    assert added == {"-- depends_on: {{ ref('seg_serum_fans') }}"}
 
 
 def test_cli_new(project: Path, monkeypatch, capsys) -> None:
