@@ -19,17 +19,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from segment_warehouse.exports.payloads import canonical_json
+from segment_warehouse.exports.payloads import Record, record_of
 
 OPERATIONS = ("remove", "add")
 
 
-@dataclass(frozen=True)
-class BatchRecord:
-    """One record of a batch: its customer and its exact JSON text."""
-
-    customer_id: str
-    payload_json: str
+#: one record of a batch: its customer, its exact JSON text and that text's SHA-256
+BatchRecord = Record
 
 
 @dataclass(frozen=True)
@@ -102,10 +98,20 @@ def plan_batches(
     return batches
 
 
-def records_of_body(body: str) -> tuple[BatchRecord, ...]:
-    """The records of a stored body (for a batch resumed from the journal)."""
-    records = json.loads(body)["records"]
-    return tuple(BatchRecord(str(r["customer_id"]), canonical_json(r)) for r in records)
+_DECODER = json.JSONDecoder()
+_RECORDS = '"records":['
+
+
+def records_of_body(body: str) -> tuple[Record, ...]:
+    """The records of a stored body (a batch resumed from the journal), each cut verbatim from the body,
+    so that its text and hash are exactly those planned."""
+    position = body.index(_RECORDS) + len(_RECORDS)
+    records = []
+    while body[position] != "]":
+        value, end = _DECODER.raw_decode(body, position)
+        records.append(record_of(str(value["customer_id"]), body[position:end]))
+        position = end + 1 if body[end] == "," else end
+    return tuple(records)
 
 
 def split_batch(batch: Batch) -> tuple[Batch, Batch]:

@@ -3,40 +3,55 @@
 Members are the rows of `segments.seg_<segment>` that are also in `marts.customers` (so erased
 customers, absent from marts.customers by construction, are never members) and, unless the channel is
 `none`, whose `<channel>_consent` is true. Each member carries `customer_id` and the mapped fields.
+The table is read in one vectorised query; no per-member Python object is built unless needed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from segment_warehouse.exports.declarations import DeclarationError, ExportDeclaration
-from segment_warehouse.exports.payloads import canonical_json, json_value, payload_hash
+from segment_warehouse.exports.payloads import Record, json_ready_sql
 
 #: why a previously acknowledged customer is removed
 REMOVAL_REASONS = ("not_a_customer", "left_segment", "consent_withdrawn")
 
 
-@dataclass(frozen=True)
-class Member:
-    customer_id: str
-    #: JSON-ready record sent to destinations: customer_id first, then the mapped fields
-    payload: dict
-    payload_json: str
-    payload_hash: str
+#: columns the membership table carries beside customer_id and the mapped fields
+PAYLOAD_JSON, PAYLOAD_HASH = "_payload_json", "_payload_hash"
 
 
 @dataclass(frozen=True)
 class Membership:
-    #: members by customer_id, in customer_id order
-    members: dict[str, Member]
-    #: the same rows with their warehouse types (for typed destinations: Parquet, PostgreSQL)
+    """Every consented member, in customer_id order: the mapped fields with their warehouse types (for
+    typed destinations: Parquet, PostgreSQL), plus each member's exact JSON record and its SHA-256."""
+
     table: pa.Table
 
     def __len__(self) -> int:
-        return len(self.members)
+        return self.table.num_rows
+
+    @property
+    def typed(self) -> pa.Table:
+        """customer_id and the mapped fields only."""
+        return self.table.drop_columns([PAYLOAD_JSON, PAYLOAD_HASH])
+
+    def customer_ids(self) -> list[str]:
+        return self.table.column("customer_id").to_pylist()
+
+    def only(self, customer_ids: list[str]) -> Membership:
+        """The members among these customer ids (same order)."""
+        keep = pc.is_in(self.table["customer_id"], value_set=pa.array(customer_ids, pa.string()))
+        return Membership(self.table.filter(keep))
+
+    def records(self) -> Iterator[Record]:
+        columns = (self.table.column(name).to_pylist() for name in ("customer_id", PAYLOAD_JSON, PAYLOAD_HASH))
+        return (Record(*row) for row in zip(*columns, strict=True))
 
 
 def membership_query(declaration: ExportDeclaration) -> str:
@@ -92,16 +107,24 @@ def check_columns(con: duckdb.DuckDBPyConnection, declaration: ExportDeclaration
 
 
 def consented_membership(con: duckdb.DuckDBPyConnection, declaration: ExportDeclaration) -> Membership:
-    """Read the consented membership of the export from the warehouse."""
+    """Read the consented membership of the export, with each member's JSON record and its hash."""
     check_columns(con, declaration)
-    table = con.sql(membership_query(declaration)).to_arrow_table()
-    names = table.column_names
-    members: dict[str, Member] = {}
-    for row in table.to_pylist():
-        payload = {name: json_value(row[name]) for name in names}
-        text = canonical_json(payload)
-        members[row["customer_id"]] = Member(row["customer_id"], payload, text, payload_hash(text))
-    return Membership(members=members, table=table)
+    query = membership_query(declaration)
+    described = con.sql(query)
+    types = dict(zip(described.columns, (str(t) for t in described.types), strict=True))
+    # customer_id first, then the fields by name: a reordered declaration does not change the records
+    keys = ["customer_id", *sorted(name for name in described.columns if name != "customer_id")]
+    record = ", ".join(f"'{name}': {json_ready_sql(_qualified(name), types[name])}" for name in keys)
+    table = con.sql(
+        f"with typed as ({query}),\n"
+        f"records as (select typed.*, cast(to_json({{{record}}}) as varchar) as {PAYLOAD_JSON} from typed)\n"
+        f"select *, sha256({PAYLOAD_JSON}) as {PAYLOAD_HASH} from records order by customer_id"
+    ).to_arrow_table()
+    return Membership(table)
+
+
+def _qualified(name: str) -> str:
+    return f'typed."{name}"'
 
 
 def removal_reasons(

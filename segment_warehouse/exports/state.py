@@ -2,9 +2,10 @@
 
 - `exports.destination_state`: one row per (export, customer_id) the destination acknowledged as a member,
   with the exact record it holds (payload and its hash). The next sync diffs against it.
-- `exports.sync_plans` / `exports.plan_batches`: the webhook journal. A plan is written (in one
-  transaction) before anything is sent; each batch keeps its exact body and Idempotency-Key until the
-  plan completes, so a resumed run re-sends identical batches under identical keys.
+- `exports.sync_plans` / `exports.plan_batches` / `exports.plan_bodies`: the webhook journal. A plan is
+  written (in one transaction) before anything is sent; each batch keeps its Idempotency-Key and its
+  exact body until the plan completes (the bodies, which hold personal data, are then deleted), so a
+  resumed run re-sends identical batches under identical keys.
 - `exports.sync_audit`: one row per sync (DESIGN §7): export, as-of date, adds, removes, rejected,
   attempts, status, duration, and more.
 - `exports.rejected_records`: the rows a destination refused (4xx), with its answer; they are not
@@ -23,6 +24,7 @@ import duckdb
 import pyarrow as pa
 
 from segment_warehouse.exports.batches import Batch, records_of_body
+from segment_warehouse.exports.payloads import Record
 
 SCHEMA = "exports"
 
@@ -30,14 +32,16 @@ DDL = (
     f"create schema if not exists {SCHEMA}",
     f"""
     create table if not exists {SCHEMA}.destination_state (
+        -- key (export, customer_id): kept unique by commit_acknowledgement (delete, then insert, in one
+        -- transaction); no index, which would make acknowledging 100 000 records four times slower
         export varchar not null,
         customer_id varchar not null,
         payload_hash varchar not null,
-        payload json not null,
+        -- the exact JSON text acknowledged (plain text: it was produced by to_json, no need to re-validate)
+        payload varchar not null,
         as_of_date date not null,
         sync_id varchar not null,
-        acknowledged_at timestamp not null,
-        primary key (export, customer_id)
+        acknowledged_at timestamp not null
     )
     """,
     f"""
@@ -85,10 +89,17 @@ DDL = (
         operation varchar not null,
         idempotency_key varchar not null,
         record_count integer not null,
-        body varchar,
         status varchar not null,
         attempts integer not null default 0,
         acknowledged_at timestamp,
+        primary key (plan_id, batch_no)
+    )
+    """,
+    f"""
+    create table if not exists {SCHEMA}.plan_bodies (
+        plan_id varchar not null,
+        batch_no integer not null,
+        body varchar not null,
         primary key (plan_id, batch_no)
     )
     """,
@@ -127,30 +138,11 @@ def state_tables_exist(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(found and found[0])
 
 
-@dataclass(frozen=True)
-class AcknowledgedRecord:
-    customer_id: str
-    payload_hash: str
-    payload_json: str
-
-
-def load_state(con: duckdb.DuckDBPyConnection, export: str) -> dict[str, AcknowledgedRecord]:
-    """What the destination acknowledged for this export, by customer_id (empty before the first sync)."""
-    if not state_tables_exist(con):
-        return {}
-    rows = con.execute(
-        f"select customer_id, payload_hash, cast(payload as varchar) from {SCHEMA}.destination_state "
-        "where export = ? order by customer_id",
-        [export],
-    ).fetchall()
-    return {cid: AcknowledgedRecord(cid, h, p) for cid, h, p in rows}
-
-
 @dataclass
 class Acknowledgement:
     """Rows a destination acknowledged (and rows it rejected), to be committed together."""
 
-    added: list[AcknowledgedRecord] = field(default_factory=list)
+    added: list[Record] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     #: (plan_id, batch_no, status, attempts) of journal batches now settled
     settled_batches: list[tuple[str, int, str, int]] = field(default_factory=list)
@@ -170,47 +162,58 @@ class Acknowledgement:
 def commit_acknowledgement(
     con: duckdb.DuckDBPyConnection, export: str, sync_id: str, as_of_date: dt.date, ack: Acknowledgement
 ) -> None:
-    """Record acknowledged adds/removes, settled batches and rejected rows in one short transaction."""
+    """Record acknowledged adds/removes, settled batches and rejected rows in one short transaction.
+
+    One acknowledgement never holds both an add and a remove of the same customer (a plan has one
+    operation per customer, and each plan's acknowledgements are committed before the next plan starts).
+    """
     if not ack:
         return
     now = utc_now()
     con.begin()
     try:
+        touched = sorted({r.customer_id for r in ack.added} | set(ack.removed))
+        if touched:
+            con.register("_export_touched", pa.table({"customer_id": pa.array(touched, pa.string())}))
+            con.execute(
+                f"delete from {SCHEMA}.destination_state where export = ? "
+                "and customer_id in (select customer_id from _export_touched)",
+                [export],
+            )
+            con.unregister("_export_touched")
         if ack.added:
-            # the last acknowledgement of a customer wins (a batch list is in send order)
-            latest = {record.customer_id: record for record in ack.added}
+            # the last acknowledgement of a customer wins (the list is in acknowledgement order)
+            latest = list({record.customer_id: record for record in ack.added}.values())
             added = pa.table(
                 {
-                    "customer_id": pa.array(list(latest), pa.string()),
-                    "payload_hash": pa.array([r.payload_hash for r in latest.values()], pa.string()),
-                    "payload": pa.array([r.payload_json for r in latest.values()], pa.string()),
+                    "customer_id": pa.array([r.customer_id for r in latest], pa.string()),
+                    "payload_hash": pa.array([r.payload_hash for r in latest], pa.string()),
+                    "payload": pa.array([r.payload_json for r in latest], pa.string()),
                 }
             )
             con.register("_export_acked_adds", added)
             con.execute(
-                f"insert or replace into {SCHEMA}.destination_state "
+                f"insert into {SCHEMA}.destination_state "
                 "select ?, customer_id, payload_hash, payload, ?, ?, ? from _export_acked_adds",
                 [export, as_of_date, sync_id, now],
             )
             con.unregister("_export_acked_adds")
-        if ack.removed:
-            removed = pa.table({"customer_id": pa.array(sorted(set(ack.removed)), pa.string())})
-            con.register("_export_acked_removes", removed)
-            con.execute(
-                f"delete from {SCHEMA}.destination_state where export = ? "
-                "and customer_id in (select customer_id from _export_acked_removes)",
-                [export],
-            )
-            con.unregister("_export_acked_removes")
         if ack.settled_batches:
-            con.executemany(
-                f"update {SCHEMA}.plan_batches set status = ?, attempts = attempts + ?, acknowledged_at = ? "
-                "where plan_id = ? and batch_no = ?",
-                [
-                    (status, attempts, now, plan_id, batch_no)
-                    for plan_id, batch_no, status, attempts in ack.settled_batches
-                ],
+            settled = pa.table(
+                {
+                    "plan_id": pa.array([b[0] for b in ack.settled_batches], pa.string()),
+                    "batch_no": pa.array([b[1] for b in ack.settled_batches], pa.int32()),
+                    "status": pa.array([b[2] for b in ack.settled_batches], pa.string()),
+                    "attempts": pa.array([b[3] for b in ack.settled_batches], pa.int32()),
+                }
             )
+            con.register("_export_settled", settled)
+            con.execute(
+                f"update {SCHEMA}.plan_batches as b set status = s.status, attempts = b.attempts + s.attempts, "
+                "acknowledged_at = ? from _export_settled as s where b.plan_id = s.plan_id and b.batch_no = s.batch_no",
+                [now],
+            )
+            con.unregister("_export_settled")
         if ack.rejected:
             con.executemany(
                 f"insert into {SCHEMA}.rejected_records values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -273,9 +276,12 @@ def save_plan(
             con.register("_export_plan_batches", table)
             con.execute(
                 f"insert into {SCHEMA}.plan_batches "
-                "select ?, batch_no, ?, ?, operation, idempotency_key, record_count, body, 'pending', 0, null "
+                "select ?, batch_no, ?, ?, operation, idempotency_key, record_count, 'pending', 0, null "
                 "from _export_plan_batches",
                 [plan_id, export, as_of_date],
+            )
+            con.execute(
+                f"insert into {SCHEMA}.plan_bodies select ?, batch_no, body from _export_plan_batches", [plan_id]
             )
             con.unregister("_export_plan_batches")
         con.commit()
@@ -305,13 +311,21 @@ def pending_batches(con: duckdb.DuckDBPyConnection, plan_ids: Iterable[str]) -> 
         return []
     placeholders = ", ".join("?" for _ in ids)
     rows = con.execute(
-        f"select b.plan_id, b.batch_no, b.operation, b.idempotency_key, b.body "
+        f"select b.plan_id, b.batch_no, b.operation, b.idempotency_key, d.body "
         f"from {SCHEMA}.plan_batches as b join {SCHEMA}.sync_plans as p using (plan_id) "
+        f"join {SCHEMA}.plan_bodies as d using (plan_id, batch_no) "
         f"where b.plan_id in ({placeholders}) and b.status = 'pending' order by p.plan_seq, b.batch_no",
         ids,
     ).fetchall()
     return [
-        Batch(plan_id=plan_id, batch_no=no, operation=op, idempotency_key=key, body=body, records=records_of_body(body))
+        Batch(
+            plan_id=plan_id,
+            batch_no=no,
+            operation=op,
+            idempotency_key=key,
+            body=body,
+            records=records_of_body(body),
+        )
         for plan_id, no, op, key, body in rows
     ]
 
@@ -325,7 +339,7 @@ def complete_plans(con: duckdb.DuckDBPyConnection, plan_ids: Iterable[str]) -> N
                 f"select count(*) from {SCHEMA}.plan_batches where plan_id = ? and status = 'pending'", [plan_id]
             ).fetchone()
             if left and left[0] == 0:
-                con.execute(f"update {SCHEMA}.plan_batches set body = null where plan_id = ?", [plan_id])
+                con.execute(f"delete from {SCHEMA}.plan_bodies where plan_id = ?", [plan_id])
                 con.execute(
                     f"update {SCHEMA}.sync_plans set status = 'completed', completed_at = ? where plan_id = ?",
                     [utc_now(), plan_id],

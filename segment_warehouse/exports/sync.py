@@ -31,7 +31,7 @@ import httpx
 import psycopg
 
 from segment_warehouse.exports import state as state_store
-from segment_warehouse.exports.batches import Batch, BatchRecord, plan_batches
+from segment_warehouse.exports.batches import Batch, plan_batches
 from segment_warehouse.exports.breaker import BreakerVerdict, check_breaker
 from segment_warehouse.exports.declarations import (
     DeclarationError,
@@ -46,14 +46,13 @@ from segment_warehouse.exports.destinations.postgres import PostgresDestinationE
 from segment_warehouse.exports.destinations.webhook import BatchOutcome, WebhookSender
 from segment_warehouse.exports.diff import Diff, Removal, compute_diff
 from segment_warehouse.exports.membership import Membership, consented_membership, removal_reasons
-from segment_warehouse.exports.payloads import payload_hash
 from segment_warehouse.exports.rate_limit import RateLimiter
-from segment_warehouse.exports.state import AcknowledgedRecord, Acknowledgement
+from segment_warehouse.exports.state import Acknowledgement
 from segment_warehouse.settings import Settings
 
 #: acknowledgements are committed when this many records are waiting, or after FLUSH_SECONDS
-FLUSH_RECORDS = 5000
-FLUSH_SECONDS = 0.5
+FLUSH_RECORDS = 25_000
+FLUSH_SECONDS = 2.0
 SAMPLE_SIZE = 5
 
 Progress = Callable[[str], None]
@@ -292,11 +291,10 @@ def _plan(
     hold_back: set[str] | frozenset[str] = frozenset(),
 ) -> _Plan:
     membership = consented_membership(con, declaration)
-    held = state_store.load_state(con, declaration.name)
-    diff = compute_diff(membership, held, hold_back=hold_back)
+    diff = compute_diff(con, declaration.name, membership, hold_back=hold_back)
     if diff.removes:
         reasons = removal_reasons(con, declaration, [r.customer_id for r in diff.removes])
-        diff.removes[:] = [Removal(r.customer_id, r.payload_json, reasons.get(r.customer_id, "")) for r in diff.removes]
+        diff.removes[:] = [Removal(r.record, reasons.get(r.customer_id, "")) for r in diff.removes]
     verdict = check_breaker(
         previous_size=diff.previous_size,
         adds=len(diff.adds),
@@ -429,7 +427,7 @@ def _sync_whole(
             + (" (the table had drifted and was reconciled to the membership)" if applied.reconciled else "")
         )
     ack = Acknowledgement(
-        added=[AcknowledgedRecord(m.customer_id, m.payload_hash, m.payload_json) for m in diff.adds],
+        added=list(diff.adds),
         removed=[r.customer_id for r in diff.removes],
     )
     state_store.commit_acknowledgement(con, declaration.name, sync_id, as_of, ack)
@@ -487,8 +485,8 @@ def _sync_webhook(
                 as_of_date=as_of,
                 plan_id=plan_id,
                 plan_seq=plan_seq,
-                removes=[BatchRecord(r.customer_id, r.payload_json) for r in diff.removes],
-                adds=[BatchRecord(m.customer_id, m.payload_json) for m in diff.adds],
+                removes=[r.record for r in diff.removes],
+                adds=diff.adds,
                 batch_size=declaration.batch_size,
             )
             state_store.save_plan(con, declaration.name, plan_id, plan_seq, sync_id, as_of, batches)
@@ -584,9 +582,7 @@ def _fold(outcome: BatchOutcome, ack: Acknowledgement, totals: _Totals) -> int:
     totals.attempts += outcome.attempts
     for record in outcome.acknowledged:
         if batch.operation == "add":
-            ack.added.append(
-                AcknowledgedRecord(record.customer_id, payload_hash(record.payload_json), record.payload_json)
-            )
+            ack.added.append(record)
             totals.adds += 1
         else:
             ack.removed.append(record.customer_id)

@@ -106,8 +106,11 @@ class TinyShop:
         self.execute(f"delete from segments.seg_{segment}")
 
     def state_ids(self, export: str) -> set[str]:
+        """Customers the destination acknowledged (checking that each appears once in the state)."""
         rows = self.execute("select customer_id from exports.destination_state where export = ?", [export])
-        return {r[0] for r in rows}
+        ids = [r[0] for r in rows]
+        assert len(ids) == len(set(ids)), "exports.destination_state holds a customer twice"
+        return set(ids)
 
     def audit(self, export: str) -> list[dict]:
         with duckdb.connect(str(self.path)) as con:

@@ -108,7 +108,7 @@ def test_sigkill_mid_sync_then_rerun_converges_exactly_once(tmp_path, shop, kill
     assert statuses == ["interrupted", "succeeded"]
     # the journal is closed and keeps no personal data once the plan completed
     assert shop.execute("select count(*) from exports.sync_plans where status = 'open'") == [(0,)]
-    assert shop.execute("select count(*) from exports.plan_batches where body is not null") == [(0,)]
+    assert shop.execute("select count(*) from exports.plan_bodies") == [(0,)]
 
 
 def test_killed_twice_then_data_changes_and_next_day_run_converges(tmp_path, shop):

@@ -71,7 +71,7 @@ def test_withdrawn_consent_left_segment_and_erasure_are_removed(shop, receiver):
     assert receiver.audience_ids() == shop.consented("winback", "whatsapp")
     # the acknowledged state forgets them, and no send body keeps the erased customer's data
     assert {withdrawn, left, erased}.isdisjoint(shop.state_ids("winback_whatsapp"))
-    assert shop.execute("select count(*) from exports.plan_batches where body is not null") == [(0,)]
+    assert shop.execute("select count(*) from exports.plan_bodies") == [(0,)]
 
 
 def test_an_erased_customer_is_removed_even_from_an_internal_export(shop, receiver):

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
+import time
 
 import duckdb
 import pytest
 from exports_support import AS_OF, NEXT_DAY, TinyShop, customer_id, declaration, webhook_declaration
 
-from segment_warehouse.exports.batches import BatchRecord, batch_key, plan_batches, split_batch
+from segment_warehouse.exports import sync as sync_module
+from segment_warehouse.exports.batches import batch_key, plan_batches, split_batch
 from segment_warehouse.exports.destinations.webhook import parse_retry_after
+from segment_warehouse.exports.payloads import record_of
 from segment_warehouse.exports.rate_limit import Pacer, RateLimiter
 from segment_warehouse.exports.receiver import AudienceReceiver, Fault
 from segment_warehouse.exports.sync import SyncResult, sync_export
@@ -257,7 +261,7 @@ def test_changed_fields_are_sent_again_as_adds(shop, receiver):
 
 
 def test_idempotency_keys_are_stable_for_the_same_batch_and_differ_otherwise():
-    records = [BatchRecord(customer_id(i), json.dumps({"customer_id": customer_id(i)})) for i in range(10)]
+    records = [record_of(customer_id(i), json.dumps({"customer_id": customer_id(i)})) for i in range(10)]
     kwargs = dict(export="e", segment="s", as_of_date=AS_OF, plan_id="e:1", removes=[], batch_size=4)
     first = plan_batches(plan_seq=1, adds=records, **kwargs)
     again = plan_batches(plan_seq=1, adds=list(reversed(records)), **kwargs)
@@ -288,11 +292,22 @@ def test_rate_limiter_paces_requests_and_records():
     assert waits == pytest.approx([0.5, 1.0, 1.5], abs=0.05)
 
 
-def test_rate_limit_from_the_declaration_is_applied(shop, receiver):
+def test_rate_limit_from_the_declaration_is_applied(shop, receiver, monkeypatch):
+    releases: list[tuple[float, int]] = []
+
+    class RecordingLimiter(RateLimiter):
+        def acquire(self, records: int) -> float:
+            waited = super().acquire(records)
+            releases.append((time.monotonic(), records))
+            return waited
+
+    monkeypatch.setattr(sync_module, "RateLimiter", RecordingLimiter)
     entry = webhook_declaration(batch_size=100, rate_limit={"records_per_second": 300})
     result = run(shop, entry, AS_OF, env_for(receiver))
-    with receiver.lock:
-        times = [t for t, _, _ in receiver.log.history]
-    # 270 records at 300 records/s: the third request cannot start before 200 records' worth of time
+
     assert result.status == "succeeded"
-    assert times[2] - times[0] >= 200 / 300 - 0.02
+    assert sorted(n for _, n in releases) == [70, 100, 100]
+    ordered = sorted(releases)
+    # at 300 records/s, a request may only leave once the previous one's records have "drained"
+    for (earlier, records), (later, _) in itertools.pairwise(ordered):
+        assert later - earlier >= records / 300 - 0.01

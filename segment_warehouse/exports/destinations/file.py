@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from segment_warehouse.exports.declarations import ExportDeclaration, FileDestination
@@ -86,7 +85,7 @@ def write_file_export(
             "members": len(membership),
             "adds": len(diff.adds),
             "removes": len(diff.removes),
-            "columns": membership.table.column_names,
+            "columns": membership.typed.column_names,
             "files": files,
         }
         manifest_path = staging / "manifest.json"
@@ -101,25 +100,21 @@ def write_file_export(
 
 
 def _write_members(path: Path, fmt: str, membership: Membership, only: list[str] | None) -> dict:
+    members = membership if only is None else membership.only(only)
     if fmt == "parquet":
-        table = membership.table
-        if only is not None:
-            table = table.filter(pc.is_in(table["customer_id"], value_set=pa.array(only, pa.string())))
-        pq.write_table(table, path)
-        rows = table.num_rows
+        pq.write_table(members.typed, path)
     else:
-        members = membership.members.values() if only is None else [membership.members[c] for c in only]
-        columns = membership.table.column_names
+        columns = members.typed.column_names
         with path.open("w", encoding="utf-8", newline="") as handle:
             if fmt == "jsonl":
-                for member in members:
-                    handle.write(member.payload_json + "\n")
+                handle.writelines(record.payload_json + "\n" for record in members.records())
             else:
                 writer = csv.writer(handle)
                 writer.writerow(columns)
-                writer.writerows([_csv_value(member.payload.get(c)) for c in columns] for member in members)
-        rows = len(members)
-    return _describe(path, rows)
+                for record in members.records():
+                    payload = record.payload
+                    writer.writerow([_csv_value(payload.get(c)) for c in columns])
+    return _describe(path, len(members))
 
 
 def _write_removed(path: Path, fmt: str, removed: list[tuple[str, str]]) -> dict:

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import psycopg
 import pyarrow as pa
-import pyarrow.compute as pc
 from psycopg import sql
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential, wait_random
 
@@ -98,7 +97,7 @@ def _apply_once(
     diff: Diff,
     sync_id: str,
 ) -> tuple[bool, int]:
-    schema = membership.table.schema
+    schema = membership.typed.schema
     columns = [(name, postgres_type(schema.field(name).type)) for name in schema.names]
     target = sql.Identifier(destination.schema, destination.table)
     exported_at = dt.datetime.now(dt.UTC)
@@ -116,10 +115,10 @@ def _apply_once(
             rows = _typed_rows(membership, [m.customer_id for m in diff.adds], columns)
             _upsert(cur, target, columns, rows, (as_of_date, exported_at, sync_id))
         reconciled = False
-        if _key_fingerprint(cur, target) != _fingerprint(membership.members):
+        if _key_fingerprint(cur, target) != _fingerprint(membership.customer_ids()):
             # the table drifted from what we acknowledged: make it equal to the membership
             reconciled = True
-            _delete_all_but(cur, target, list(membership.members))
+            _delete_all_but(cur, target, membership.customer_ids())
             rows = _typed_rows(membership, None, columns)
             _upsert(cur, target, columns, rows, (as_of_date, exported_at, sync_id))
         cur.execute(sql.SQL("select count(*) from {}").format(target))
@@ -154,9 +153,7 @@ def _ensure_table(cur: psycopg.Cursor, destination: PostgresDestination, columns
 
 
 def _typed_rows(membership: Membership, only: list[str] | None, columns: list[tuple[str, str]]) -> list[tuple]:
-    table = membership.table
-    if only is not None:
-        table = table.filter(pc.is_in(table["customer_id"], value_set=pa.array(only, pa.string())))
+    table = (membership if only is None else membership.only(only)).typed
     json_columns = {name for name, pg_type in columns if pg_type == "jsonb"}
     rows = []
     for row in table.to_pylist():
@@ -211,7 +208,7 @@ def _upsert(
     cur.execute("drop table _export_rows")
 
 
-def _fingerprint(keys: dict[str, object] | list[str]) -> str:
+def _fingerprint(keys: list[str]) -> str:
     return hashlib.md5("\n".join(sorted(keys)).encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
