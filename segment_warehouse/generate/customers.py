@@ -55,7 +55,7 @@ class CustomerBlock:
     friends_rate: np.ndarray
     inbound_rate: np.ndarray
     engagement: np.ndarray  # probability scale of opens and reads
-    decay_days: np.ndarray  # engagement halves... decays as exp(-age/decay); inf: no decay
+    decay_days: np.ndarray  # engagement decays as exp(-days since signup / decay_days); inf: no decay
     affinity: np.ndarray  # favourite collection (0 Visage, 1 Corps, 2 Cheveux)
     place: np.ndarray  # index into Places, -1: no city
     has_email: np.ndarray
@@ -342,13 +342,11 @@ def versions_table(versions: dict[str, np.ndarray], places: Places) -> pa.Table:
     return col.table("customers", columns)
 
 
-def customers_table(
-    seed: int, block: CustomerBlock, places: Places, included: np.ndarray, window: Window
-) -> tuple[pa.Table, int]:
+def customers_table(seed: int, block: CustomerBlock, places: Places, included: np.ndarray, window: Window) -> pa.Table:
     """The customer versions of the block's included customers updated in the window, by customer then time."""
     versions = draw_versions(seed, block, places)
     rows = versions["k"] - block.k[0]
     keep = included[rows] & window.contains(versions["updated"])
     order = np.lexsort((versions["updated"][keep], versions["k"][keep]))
     kept = {name: values[keep][order] for name, values in versions.items()}
-    return versions_table(kept, places), int(keep.sum())
+    return versions_table(kept, places)

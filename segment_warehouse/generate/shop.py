@@ -212,8 +212,7 @@ def generate_shop(
         t0 = time.perf_counter()
         block = draw_block(seed, b, size, schedule, places)
         included = (block.k >= k_lo) & (block.k < k_hi)
-        table, _ = customers_table(seed, block, places, included, window)
-        emit("customers", table, time.perf_counter() - t0)
+        emit("customers", customers_table(seed, block, places, included, window), time.perf_counter() - t0)
         t0 = time.perf_counter()
         emit("list_memberships", list_memberships_table(seed, block, included, window), time.perf_counter() - t0)
 

@@ -25,7 +25,7 @@ HISTORY_DAYS = 1095.75
 GRID_DAYS = 36_524
 #: far in the future: "never" for an instant
 NEVER = np.int64(2**62)
-#: the earliest and latest end dates the generator accepts
+#: the latest end date the generator accepts (its signup calendar ends in 2099)
 LAST_END_DATE = dt.date(2098, 12, 31)
 
 #: activity per UTC hour (orders, visits, inbound messages): quiet nights, lunch and evening peaks in France
