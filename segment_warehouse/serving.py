@@ -109,42 +109,47 @@ def _published_relations(con: duckdb.DuckDBPyConnection, catalog: str) -> list[t
     return [(s, t) for s, t in rows if not (s == "marts" and t in {MARKER_TABLE, MARKER_TABLES_TABLE})]
 
 
+def _open_working(working_path: Path) -> duckdb.DuckDBPyConnection:
+    """The working warehouse, read-only; or, when this process already has it open read-write (the run's own
+    connection), a new connection to that same database instance (DuckDB refuses a second configuration)."""
+    if not working_path.exists():
+        raise UserError(f"working warehouse {working_path} does not exist: run `segments run` first")
+    try:
+        return duckdb.connect(str(working_path), read_only=True)
+    except duckdb.ConnectionException:  # already open in this process with another configuration
+        return duckdb.connect(str(working_path))
+    except duckdb.Error as exc:
+        raise UserError(
+            f"cannot read the working warehouse {working_path}: {str(exc).splitlines()[0]}. "
+            "Is a run writing it? Publish from that run, or when it has finished."
+        ) from None
+
+
 @contextlib.contextmanager
 def _snapshot_connection(
     temp_path: Path, working_path: Path, con: duckdb.DuckDBPyConnection | None
 ) -> Iterator[tuple[duckdb.DuckDBPyConnection, str, str]]:
     """A connection that sees the working warehouse (source catalog) and the new file (target catalog).
 
-    With the caller's connection (the run's, read-write), the new file is attached to it and detached at
-    the end. Without, the new file is opened and the working warehouse attached read-only.
+    The new file is attached read-write to the caller's connection (the run's), else to a connection of our
+    own to the working warehouse, and detached (closed) at the end.
     """
-    if con is not None:
-        source = con.execute("select current_database()").fetchone()[0]
+    own = con is None
+    connection = _open_working(working_path) if con is None else con
+    try:
+        if own:
+            connection.execute("set TimeZone = 'UTC'")
+        source = connection.execute("select current_database()").fetchone()[0]
         target = f"serving_snapshot_{uuid.uuid4().hex[:8]}"
-        con.execute(f"attach {_literal(str(temp_path))} as {_quote(target)}")
+        connection.execute(f"attach {_literal(str(temp_path))} as {_quote(target)} (read_write)")
         try:
-            yield con, source, target
+            yield connection, source, target
         finally:
             with contextlib.suppress(duckdb.Error):
-                con.execute(f"detach {_quote(target)}")
-        return
-    if not working_path.exists():
-        raise UserError(f"working warehouse {working_path} does not exist: run `segments run` first")
-    own = duckdb.connect(str(temp_path))
-    try:
-        own.execute("set TimeZone = 'UTC'")
-        source = "working_warehouse"
-        try:
-            own.execute(f"attach {_literal(str(working_path))} as {source} (read_only)")
-        except duckdb.Error as exc:
-            raise UserError(
-                f"cannot read the working warehouse {working_path}: {str(exc).splitlines()[0]}. "
-                "Is a run writing it? Publish from that run, or when it has finished."
-            ) from None
-        target = own.execute("select current_database()").fetchone()[0]
-        yield own, source, target
+                connection.execute(f"detach {_quote(target)}")
     finally:
-        own.close()
+        if own:
+            connection.close()
 
 
 def _copy_tables(

@@ -288,3 +288,27 @@ def test_cli_publishes_only_a_build_whose_checks_passed(env: Settings, tmp_path:
     _run_results(target, ["error"])
     assert main(["publish", "--force", "--as-of", "2026-11-21"]) == 0
     assert read_published_marker(env.serving_duckdb_path)[0] == DAY1
+
+
+def test_publish_while_this_process_holds_the_warehouse_read_write(env: Settings) -> None:
+    build_working_warehouse(env.duckdb_path, DAY1, members=4)
+    with duckdb.connect(str(env.duckdb_path)) as run_connection:  # e.g. a resource of the run's process
+        report = publish(DAY1, env)
+        assert run_connection.execute("select count(*) from segments.seg_vip").fetchone() == (4,)
+    assert report.total_rows > 0 and _tables(env.serving_duckdb_path)["segments.seg_vip"] == 4
+
+
+WRITER = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(60)"
+
+
+def test_publish_refuses_clearly_while_another_process_writes(env: Settings) -> None:
+    build_working_warehouse(env.duckdb_path, DAY1, members=4)
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(env.duckdb_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "locked"
+        with pytest.raises(UserError, match="cannot read the working warehouse"):
+            publish(DAY1, env)
+    finally:
+        writer.kill()
+        writer.wait()
+    assert not env.serving_duckdb_path.exists()
