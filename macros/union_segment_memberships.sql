@@ -37,5 +37,5 @@
         {#- parse time, or a project without segments: the typed empty shape -#}
         {%- do selects.append(segment_membership_rows(none)) -%}
     {%- endif -%}
-    {{ selects | join('\n\n    union all\n\n') }}
+    {{ selects | join('\n\n    union all\n\n    ') }}
 {%- endmacro %}
