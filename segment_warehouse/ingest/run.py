@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -64,5 +65,5 @@ def cli_ingest(args: argparse.Namespace) -> int:
     if report.ok:
         return 0
     for failed in report.failed:
-        print(f"error: {failed.entity}: {failed.error}")
+        print(f"error: {failed.entity}: {failed.error}", file=sys.stderr)
     return 1

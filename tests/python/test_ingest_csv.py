@@ -198,9 +198,9 @@ def test_non_utf8_file_is_refused_naming_it_and_other_entities_still_load(
     # the command line loads what it can, names the file, and exits non-zero
     monkeypatch.setenv("SEGMENTS_DUCKDB_PATH", str(tmp_path / "cli.duckdb"))
     assert main(["ingest", "--landing-dir", str(landing)]) == 1
-    out = capsys.readouterr().out
-    assert "error: customers: customers/b_latin1.csv is not a UTF-8 file" in out
-    assert "FAILED" in out
+    captured = capsys.readouterr()
+    assert "error: customers: customers/b_latin1.csv is not a UTF-8 file" in captured.err
+    assert "FAILED" in captured.out
 
 
 def test_empty_header_only_and_bom_only_files_are_empty_loads(tmp_path: Path) -> None:
