@@ -1,10 +1,12 @@
-"""Reading a landing CSV with DuckDB: every field as VARCHAR, malformed records captured as rejects.
+"""Reading a landing CSV with DuckDB: every field as VARCHAR, one column more than the header.
 
 The header is read by Python's csv module (it settles names, quoting and the BOM); DuckDB then parses
-the data with a fixed dialect (comma, double quote, auto-detection off: sniffing never decides a type).
-A record with too many or too few fields never fails the file: it is typed as a quarantined row (one
-field too many or too few, see `relation_sql`) or captured in DuckDB's rejects table (anything worse:
-more fields still, an unterminated quote, a record over MAX_RECORD_BYTES).
+the data with a fixed dialect (comma, double quote, auto-detection off: sniffing never decides a type;
+strict mode off, so mixed CRLF/LF newlines and a stray quote inside a field do not fail the file).
+A record with too many or too few fields never fails the file either: it becomes a quarantined row
+(see `relation_sql`); a record over MAX_RECORD_BYTES is captured in DuckDB's rejects table and
+quarantined with its raw text. An unterminated quote runs to the end of the file: one record, usually
+with too few fields, quarantined.
 
 Row numbers: DuckDB's scan keeps file order, so `row_number() over ()` numbers the parsed records;
 records DuckDB rejects are numbered from the rejects table (its `line` counts records, header = 1) and
@@ -60,9 +62,9 @@ def source_columns(header: list[str]) -> list[SourceColumn]:
 def relation_sql(file: LandingFile, header: list[str], *, parallel: bool = True) -> str:
     """The data records as a relation: `__s<i>` VARCHAR per header field, `__extra`, `__row` in file order.
 
-    One column more than the header is declared and short records are padded with nulls, so a record
-    with one field too many shows in `__extra` and one with too few has a null last field; records with
-    more fields still are DuckDB rejects. (DuckDB ignores trailing empty fields beyond the declared ones.)
+    One column more than the header is declared and short records are padded with nulls (no field reads
+    as null otherwise, see _NO_NULL_STRING), so a record with too many fields has `__extra` set (DuckDB
+    drops the fields beyond it) and one with too few has a null last field.
     """
     count = len(header)
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(count + 1)) + "}"
