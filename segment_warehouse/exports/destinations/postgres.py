@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 from dataclasses import dataclass
 
 import psycopg
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 from psycopg import sql
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential, wait_random
 
@@ -29,6 +31,7 @@ from segment_warehouse.exports.payloads import json_value
 META_COLUMNS = (("exported_as_of", "date"), ("exported_at", "timestamptz"), ("export_sync_id", "text"))
 CONNECT_TIMEOUT_SECONDS = 10
 MAX_ATTEMPTS = 3
+COPY_CHUNK_BYTES = 1 << 20
 
 
 class PostgresDestinationError(RuntimeError):
@@ -111,16 +114,15 @@ def _apply_once(
         _ensure_table(cur, destination, columns)
         if diff.removes:
             _delete_keys(cur, target, [r.customer_id for r in diff.removes])
+        meta = (as_of_date, exported_at, sync_id)
         if diff.adds:
-            rows = _typed_rows(membership, [m.customer_id for m in diff.adds], columns)
-            _upsert(cur, target, columns, rows, (as_of_date, exported_at, sync_id))
+            _upsert(cur, target, columns, _rows_to_copy(membership.only([m.customer_id for m in diff.adds]), meta))
         reconciled = False
         if _key_fingerprint(cur, target) != _fingerprint(membership.customer_ids()):
             # the table drifted from what we acknowledged: make it equal to the membership
             reconciled = True
             _delete_all_but(cur, target, membership.customer_ids())
-            rows = _typed_rows(membership, None, columns)
-            _upsert(cur, target, columns, rows, (as_of_date, exported_at, sync_id))
+            _upsert(cur, target, columns, _rows_to_copy(membership, meta))
         cur.execute(sql.SQL("select count(*) from {}").format(target))
         found = cur.fetchone()
         rows_after = int(found[0]) if found else 0
@@ -152,18 +154,18 @@ def _ensure_table(cur: psycopg.Cursor, destination: PostgresDestination, columns
         )
 
 
-def _typed_rows(membership: Membership, only: list[str] | None, columns: list[tuple[str, str]]) -> list[tuple]:
-    table = (membership if only is None else membership.only(only)).typed
-    json_columns = {name for name, pg_type in columns if pg_type == "jsonb"}
-    rows = []
-    for row in table.to_pylist():
-        rows.append(
-            tuple(
-                json.dumps(json_value(row[name])) if name in json_columns and row[name] is not None else row[name]
-                for name, _ in columns
-            )
-        )
-    return rows
+def _rows_to_copy(membership: Membership, meta: tuple[dt.date, dt.datetime, str]) -> pa.Table:
+    """The rows to write, typed, with the sync's metadata columns; composite values as JSON text."""
+    table = membership.typed
+    for index, name in enumerate(table.column_names):
+        if postgres_type(table.schema.field(name).type) == "jsonb":
+            values = [None if v is None else json.dumps(json_value(v)) for v in table.column(name).to_pylist()]
+            table = table.set_column(index, name, pa.array(values, pa.string()))
+    as_of_date, exported_at, sync_id = meta
+    count = table.num_rows
+    table = table.append_column("exported_as_of", pa.array([as_of_date] * count, pa.date32()))
+    table = table.append_column("exported_at", pa.array([exported_at] * count, pa.timestamp("us", tz="UTC")))
+    return table.append_column("export_sync_id", pa.array([sync_id] * count, pa.string()))
 
 
 def _delete_keys(cur: psycopg.Cursor, target: sql.Composed, keys: list[str]) -> None:
@@ -190,15 +192,18 @@ def _delete_all_but(cur: psycopg.Cursor, target: sql.Composed, keys: list[str]) 
     cur.execute("drop table _export_keep")
 
 
-def _upsert(
-    cur: psycopg.Cursor, target: sql.Composed, columns: list[tuple[str, str]], rows: list[tuple], meta: tuple
-) -> None:
+def _upsert(cur: psycopg.Cursor, target: sql.Composed, columns: list[tuple[str, str]], rows: pa.Table) -> None:
+    """COPY the rows (as CSV written by Arrow: vectorised) into a temporary table, then upsert by key."""
     names = [name for name, _ in columns] + [name for name, _ in META_COLUMNS]
     identifiers = sql.SQL(", ").join(sql.Identifier(n) for n in names)
     cur.execute(sql.SQL("create temporary table _export_rows (like {}) on commit drop").format(target))
-    with cur.copy(sql.SQL("copy _export_rows ({}) from stdin").format(identifiers)) as copy:
-        for row in rows:
-            copy.write_row((*row, *meta))
+    data = io.BytesIO()
+    pa_csv.write_csv(rows.select(names), data, pa_csv.WriteOptions(include_header=False))
+    with cur.copy(sql.SQL("copy _export_rows ({}) from stdin with (format csv)").format(identifiers)) as copy:
+        view = data.getbuffer()
+        for start in range(0, len(view), COPY_CHUNK_BYTES):
+            copy.write(view[start : start + COPY_CHUNK_BYTES])
+        view.release()
     updates = sql.SQL(", ").join(sql.SQL("{0} = excluded.{0}").format(sql.Identifier(n)) for n in names[1:])
     cur.execute(
         sql.SQL("insert into {} ({}) select {} from _export_rows on conflict (customer_id) do update set {}").format(
