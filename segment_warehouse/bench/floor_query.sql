@@ -227,7 +227,9 @@ joined as (
         o.first_order_at,
         o.last_order_at,
         coalesce(o.total_spent_eur, 0) as total_spent_eur,
-        o.total_spent_eur / o.orders_count as aov_eur,
+        -- exact decimal, truncated at 8 decimals like the marts (DuckDB divides decimals in double precision)
+        cast(cast(o.total_spent_eur * 100000000 as hugeint) // o.orders_count as decimal(38, 0))
+        * cast('0.00000001' as decimal(38, 8)) as aov_eur,
         o.last_order_amount_ht_eur,
         coalesce(o.orders_90d, 0) as orders_90d,
         coalesce(o.orders_365d, 0) as orders_365d,

@@ -76,8 +76,8 @@ class SizeResult:
     steps: dict[str, Measurement] = field(default_factory=dict)
     rows_full: dict[str, int] = field(default_factory=dict)
     rows_next: dict[str, int] = field(default_factory=dict)
-    floor_agreement: list[tuple[str, int]] = field(default_factory=list)
-    floor_agreement_note: str = ""
+    #: as-of date -> (per shared column, customers whose value differs; note when nothing could be compared)
+    floor_agreement: dict[dt.date, tuple[list[tuple[str, int]], str]] = field(default_factory=dict)
 
 
 def segments_command(*arguments: str) -> list[str]:
@@ -175,8 +175,8 @@ def count_rows(warehouse: Path) -> dict[str, int]:
 def compare_with_floor(warehouse: Path, floor_database: Path) -> tuple[list[tuple[str, int]], str]:
     """For each column marts.customers shares with the floor: customers whose values differ.
 
-    Doubles are compared rounded to 6 decimals; columns are compared on the customers present on both sides,
-    and the customers present on one side only are counted first, under `(customer present on one side only)`.
+    Values are compared rounded to 6 decimals when either side is floating point, on the customers present
+    on both sides; customers present on one side only are counted first, as `(customer present on one side only)`.
     """
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -190,18 +190,17 @@ def compare_with_floor(warehouse: Path, floor_database: Path) -> tuple[list[tupl
         )
         if not marts_columns:
             return [], "marts.customers does not exist in the warehouse: nothing to compare"
-        floor_columns = {
-            row[0]
-            for row in con.execute(
-                "select column_name from information_schema.columns "
+        floor_columns = dict(
+            con.execute(
+                "select column_name, data_type from information_schema.columns "
                 "where table_catalog = 'floor_db' and table_name = 'floor_customers'"
             ).fetchall()
-        }
-        shared = [c for c in floor_columns if c in marts_columns and c != "customer_id"]
-        shared.sort()
+        )
+        shared = sorted(c for c in floor_columns if c in marts_columns and c != "customer_id")
+        floating = {"DOUBLE", "FLOAT", "REAL"}
 
         def value(side: str, column: str) -> str:
-            if marts_columns[column].upper() in {"DOUBLE", "FLOAT", "REAL"}:
+            if {marts_columns[column].upper(), floor_columns[column].upper()} & floating:
                 return f"round({side}.{column}, 6)"
             return f"{side}.{column}"
 
@@ -221,6 +220,28 @@ def compare_with_floor(warehouse: Path, floor_database: Path) -> tuple[list[tupl
         con.close()
 
 
+def _rows_if_built(warehouse: Path, run: Measurement) -> dict[str, int]:
+    """Rows per model after a run: also after a failed run (a failed check still leaves the models built)."""
+    if not warehouse.exists():
+        return {}
+    print("    counting rows per model" + ("" if run.ok else " (the run failed: what it left)") + " …", flush=True)
+    try:
+        return count_rows(warehouse)
+    except duckdb.Error as exc:
+        print(f"    could not count rows in {warehouse}: {exc}", flush=True)
+        return {}
+
+
+def _agreement_if_built(result: SizeResult, day: dt.date, warehouse: Path, floor: Measurement, database: Path) -> None:
+    if not (floor.ok and warehouse.exists()):
+        return
+    try:
+        agreement, note = compare_with_floor(warehouse, database)
+    except duckdb.Error as exc:
+        agreement, note = [], f"comparison failed: {exc}"
+    result.floor_agreement[day] = (agreement, note)
+
+
 def bench_size(customers: int, *, args: argparse.Namespace, work_dir: Path, constrained: bool) -> SizeResult:
     as_of: dt.date = args.as_of
     next_day = as_of + dt.timedelta(days=1)
@@ -233,76 +254,38 @@ def bench_size(customers: int, *, args: argparse.Namespace, work_dir: Path, cons
     run_flags = [] if args.with_exports else ["--skip-exports"]
     print(f"\n== {customers:,} customers, as of {as_of} then {next_day}  ({paths.root})", flush=True)
 
-    generate = ["generate", "--customers", str(customers), "--seed", str(args.seed), "--out", str(paths.landing)]
-    if not run_step(
-        result,
-        "generate",
-        f"generate through {as_of}",
-        segments_command(*generate, "--end-date", str(as_of)),
-        env,
-        paths.logs,
-    ):
-        return result
-    if run_step(
-        result,
-        "full_run",
-        f"full run as of {as_of}",
-        segments_command("run", "--as-of", str(as_of), *run_flags),
-        env,
-        paths.logs,
-    ):
-        print("    counting rows per model …", flush=True)
-        result.rows_full = count_rows(paths.warehouse)
-    run_step(
-        result,
-        "floor_full",
-        f"floor as of {as_of}",
-        floor_command(paths.landing, as_of, paths.floor_database(as_of)),
-        env,
-        paths.logs,
-    )
-    if result.steps["full_run"].ok and result.steps["floor_full"].ok:
-        result.floor_agreement, result.floor_agreement_note = compare_with_floor(
-            paths.warehouse, paths.floor_database(as_of)
-        )
+    def step(key: str, label: str, command: list[str], step_env: dict[str, str] = env) -> Measurement:
+        run_step(result, key, label, command, step_env, paths.logs)
+        return result.steps[key]
 
-    if run_step(
-        result,
-        "generate_next",
-        f"generate the day {next_day}",
-        segments_command(*generate, "--since", str(as_of), "--end-date", str(next_day)),
-        env,
-        paths.logs,
-    ):
-        if run_step(
-            result,
+    generate = ["generate", "--customers", str(customers), "--seed", str(args.seed), "--out", str(paths.landing)]
+    if not step("generate", f"generate through {as_of}", segments_command(*generate, "--end-date", str(as_of))).ok:
+        return result
+    full = step("full_run", f"full run as of {as_of}", segments_command("run", "--as-of", str(as_of), *run_flags))
+    result.rows_full = _rows_if_built(paths.warehouse, full)
+    floor = step("floor_full", f"floor as of {as_of}", floor_command(paths.landing, as_of, paths.floor_database(as_of)))
+    _agreement_if_built(result, as_of, paths.warehouse, floor, paths.floor_database(as_of))
+
+    drop = segments_command(*generate, "--since", str(as_of), "--end-date", str(next_day))
+    if step("generate_next", f"generate the day {next_day}", drop).ok:
+        nxt = step(
             "next_run",
             f"next day's run as of {next_day}",
             segments_command("run", "--as-of", str(next_day), *run_flags),
-            env,
-            paths.logs,
-        ):
-            print("    counting rows per model …", flush=True)
-            result.rows_next = count_rows(paths.warehouse)
-        run_step(
-            result,
+        )
+        result.rows_next = _rows_if_built(paths.warehouse, nxt)
+        floor = step(
             "floor_next",
             f"floor as of {next_day}",
             floor_command(paths.landing, next_day, paths.floor_database(next_day)),
-            env,
-            paths.logs,
         )
+        _agreement_if_built(result, next_day, paths.warehouse, floor, paths.floor_database(next_day))
         if constrained:
-            limited_env = child_environment(
-                paths, paths.constrained_warehouse, args.constrained_memory_limit, args.threads
-            )
-            run_step(
-                result,
+            step(
                 "constrained_run",
                 f"full run as of {next_day}, memory_limit {args.constrained_memory_limit}",
                 segments_command("run", "--as-of", str(next_day), *run_flags),
-                limited_env,
-                paths.logs,
+                child_environment(paths, paths.constrained_warehouse, args.constrained_memory_limit, args.threads),
             )
 
     if not args.keep:
@@ -342,17 +325,15 @@ def print_rows(result: SizeResult) -> None:
 
 
 def print_floor_agreement(result: SizeResult) -> None:
-    if result.floor_agreement_note:
-        print(f"\nFloor vs marts.customers, {result.customers:,} customers: {result.floor_agreement_note}")
-    if not result.floor_agreement:
-        return
-    differing = [(c, n) for c, n in result.floor_agreement if n]
-    print(
-        f"\nFloor vs marts.customers as of the full run, {result.customers:,} customers: "
-        f"{len(result.floor_agreement) - 1} shared columns, {len(differing)} with differences"
-    )
-    for column, count in differing:
-        print(f"  {column}: {count:,} customers differ")
+    for day, (agreement, note) in sorted(result.floor_agreement.items()):
+        title = f"\nFloor vs marts.customers as of {day}, {result.customers:,} customers"
+        if note:
+            print(f"{title}: {note}")
+            continue
+        differing = [(column, count) for column, count in agreement if count]
+        print(f"{title}: {len(agreement) - 1} shared columns, {len(differing)} with differences")
+        for column, count in differing:
+            print(f"  {column}: {count:,} customers differ")
 
 
 def print_summary(results: list[SizeResult], args: argparse.Namespace) -> None:
