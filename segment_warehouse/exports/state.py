@@ -350,6 +350,18 @@ def complete_plans(con: duckdb.DuckDBPyConnection, plan_ids: Iterable[str]) -> N
             raise
 
 
+def forget_erased(con: duckdb.DuckDBPyConnection, export: str) -> int:
+    """Delete the rejected rows of customers who are no longer in marts.customers (erased): an answer
+    body may echo their data. Returns how many rows were deleted."""
+    rows = con.execute(
+        f"delete from {SCHEMA}.rejected_records as r where r.export = ? and not exists "
+        "(select 1 from marts.customers as c where cast(c.customer_id as varchar) = r.customer_id) "
+        "returning r.customer_id",
+        [export],
+    ).fetchall()
+    return len(rows)
+
+
 # --- the audit trail -----------------------------------------------------------------------------
 
 

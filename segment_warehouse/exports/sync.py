@@ -432,6 +432,7 @@ def _sync_whole(
     )
     state_store.commit_acknowledgement(con, declaration.name, sync_id, as_of, ack)
     totals.adds, totals.removes, totals.changed = len(diff.adds), len(diff.removes), diff.changed
+    state_store.forget_erased(con, declaration.name)
     result.status = "succeeded"
 
 
@@ -505,6 +506,7 @@ def _sync_webhook(
             f"{totals.rejected} record(s) rejected by the receiver (see exports.rejected_records); "
             "they are retried on the next sync"
         )
+    state_store.forget_erased(con, declaration.name)
     result.status = "succeeded"
 
 

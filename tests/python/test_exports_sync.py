@@ -74,6 +74,17 @@ def test_withdrawn_consent_left_segment_and_erasure_are_removed(shop, receiver):
     assert shop.execute("select count(*) from exports.plan_bodies") == [(0,)]
 
 
+def test_rejected_rows_of_an_erased_customer_are_forgotten(shop, receiver):
+    receiver.reject_customer_ids = {customer_id(1)}
+    run(shop, AS_OF, env_for(receiver))
+    assert shop.execute("select customer_id from exports.rejected_records") == [(customer_id(1),)]
+    shop.erase(customer_id(1))
+    receiver.reject_customer_ids = set()
+    result = run(shop, NEXT_DAY, env_for(receiver))
+    assert (result.status, result.adds, result.removes) == ("succeeded", 0, 0)
+    assert shop.execute("select count(*) from exports.rejected_records") == [(0,)]
+
+
 def test_an_erased_customer_is_removed_even_from_an_internal_export(shop, receiver):
     entry = webhook_declaration("internal", channel="none")
     run(shop, AS_OF, env_for(receiver), entry)
