@@ -218,7 +218,10 @@ def _sync(
     state_store.ensure_schema(con)
     interrupted = state_store.mark_interrupted(con, declaration.name)
     if interrupted:
-        say(f"{declaration.name}: {interrupted} earlier sync(s) stopped before finishing; resuming where they stopped")
+        say(
+            f"{declaration.name}: {interrupted} earlier sync(s) stopped before finishing "
+            "(now marked `interrupted` in exports.sync_audit)"
+        )
     sync_id = uuid.uuid4().hex
     state_store.start_audit(
         con,
