@@ -399,11 +399,14 @@ def print_targets(result: SizeResult, args: argparse.Namespace) -> None:
         f"peak memory <= {TARGET_PEAK_BYTES / GIB:.0f} GiB: {max(peaks) / MIB:,.0f} MiB" if peaks else "peak memory: —",
         (max(peaks) <= TARGET_PEAK_BYTES) if peaks else None,
     )
-    line(
-        f"completes under memory_limit {args.constrained_memory_limit}: "
-        + ("not run at this size" if constrained is None else _seconds(constrained) + " s"),
-        None if constrained is None else constrained.ok,
-    )
+    if args.constrained_memory_limit is None:
+        line("completes under a low memory_limit: not requested (--constrained-memory-limit none)", None)
+    else:
+        line(
+            f"completes under memory_limit {args.constrained_memory_limit}: "
+            + ("run at the largest size only" if constrained is None else _seconds(constrained) + " s"),
+            None if constrained is None else constrained.ok,
+        )
     line(
         f"next day's run <= {TARGET_NEXT_DAY_RATIO:.0%} of the full run: {_ratio(nxt, full, '.0%')}",
         (nxt.wall_seconds <= TARGET_NEXT_DAY_RATIO * full.wall_seconds) if ran and nxt is not None and nxt.ok else None,
