@@ -49,6 +49,8 @@ class RunSummary:
     checks: list[CheckOutcome] = field(default_factory=list)
     failures: list[StepFailure] = field(default_factory=list)
     skipped_steps: list[str] = field(default_factory=list)
+    started_steps: list[str] = field(default_factory=list)
+    planned: set[str] = field(default_factory=set)
 
     @classmethod
     def from_events(cls, events: Iterable[DagsterEvent]) -> RunSummary:
@@ -87,11 +89,20 @@ class RunSummary:
                 summary.failures.append(StepFailure(event.step_key or "?", message))
             elif kind == DagsterEventType.STEP_SKIPPED:
                 summary.skipped_steps.append(event.step_key or "?")
+            elif kind == DagsterEventType.STEP_START:
+                summary.started_steps.append(event.step_key or "?")
+            elif kind == DagsterEventType.ASSET_MATERIALIZATION_PLANNED and event.asset_key is not None:
+                summary.planned.add(event.asset_key.to_user_string())
         return summary
 
     @property
     def succeeded(self) -> bool:
         return not self.failures
+
+    @property
+    def not_materialized(self) -> list[str]:
+        """Assets the run was to materialize and did not (skipped exports included)."""
+        return sorted(self.planned - set(self.materialized))
 
     def rows_by_schema(self) -> dict[str, list[tuple[str, int]]]:
         tables: dict[str, list[tuple[str, int]]] = defaultdict(list)
@@ -208,8 +219,13 @@ def format_summary(summary: RunSummary, *, as_of: str, warehouse: str, exports_s
         for failure in summary.failures:
             first_lines = "\n      ".join(failure.message.splitlines()[:8])
             lines.append(f"    {failure.step}: {first_lines}")
-        if summary.skipped_steps:
-            lines.append(f"  skipped because of it: {', '.join(sorted(set(summary.skipped_steps)))}")
+        missing = [k for k in summary.not_materialized if not k.startswith("exports/") or k not in summary.observations]
+        if missing:
+            by_schema: dict[str, int] = defaultdict(int)
+            for key in missing:
+                by_schema[key.partition("/")[0]] += 1
+            counts = ", ".join(f"{schema} {n}" for schema, n in sorted(by_schema.items()))
+            lines.append(f"  not materialized because of it: {len(missing)} assets ({counts})")
     return "\n".join(lines)
 
 
@@ -222,6 +238,6 @@ def failure_digest(run: dg.DagsterRun, summary: RunSummary) -> str:
     for check in summary.checks:
         if not check.passed and check.blocking:
             lines.append(f"- blocking check failed: {check.asset} {check.check} {check.detail}".rstrip())
-    if summary.skipped_steps:
-        lines.append(f"- skipped downstream: {', '.join(sorted(set(summary.skipped_steps)))}")
+    if summary.not_materialized:
+        lines.append(f"- not materialized: {len(summary.not_materialized)} assets, e.g. {summary.not_materialized[0]}")
     return "\n".join(lines)

@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -75,38 +76,35 @@ def run_daily(
     project = dbt_project(project_dir)
     say(f"preparing the dbt manifest ({project.manifest_path}) if stale ...")
     prepare_manifest(project)
-    defs = build_definitions(project_dir)
-    job = defs.resolve_job_def(DAILY_JOB)
-    partitions = job.partitions_def
-    assert partitions is not None
     key = as_of.isoformat()
-    if not partitions.has_partition_key(key):
-        first = partitions.get_first_partition_key()
-        raise UserError(
-            f"as-of date {key} is outside the daily partitions ({first} to today, UTC): choose a date in that "
-            "range, or move SEGMENTS_PARTITIONS_START earlier"
-        )
-    selection = None
-    if skip_exports:
-        graph = defs.resolve_asset_graph()
-        selection = [k for k in graph.materializable_asset_keys if k.path[0] != "exports"]
-    log_level = "WARNING" if quiet else "INFO"
-    say(f"running the daily job {DAILY_JOB} for as-of date {key} ...")
-    own_instance = instance is None
-    instance = instance or _instance()
-    try:
+    with ExitStack() as stack:
+        if instance is None:  # entered: Dagster resolves definitions against the instance in context
+            instance = stack.enter_context(_instance())
+        defs = build_definitions(project_dir)
+        job = defs.resolve_job_def(DAILY_JOB)
+        partitions = job.partitions_def
+        assert partitions is not None
+        if not partitions.has_partition_key(key):
+            first = partitions.get_first_partition_key()
+            raise UserError(
+                f"as-of date {key} is outside the daily partitions ({first} to today, UTC): choose a date in that "
+                "range, or move SEGMENTS_PARTITIONS_START earlier"
+            )
+        selection = None
+        if skip_exports:
+            graph = defs.resolve_asset_graph()
+            selection = [k for k in graph.materializable_asset_keys if k.path[0] != "exports"]
+        say(f"running the daily job {DAILY_JOB} for as-of date {key} ...")
         result = job.execute_in_process(
             partition_key=key,
             instance=instance,
             asset_selection=selection,
             raise_on_error=False,
             tags={"segments/trigger": "segments run"},
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING" if quiet else "INFO"}}}},
         )
-    finally:
-        if own_instance:
-            instance.dispose()
-    summary = RunSummary.from_events(result.all_events)
+        records = instance.all_logs(result.run_id)  # the run's whole event log, planned materializations included
+    summary = RunSummary.from_events(r.dagster_event for r in records if r.dagster_event is not None)
     settings = Settings.from_env()
     text = format_summary(summary, as_of=key, warehouse=str(settings.duckdb_path), exports_skipped=skip_exports)
     seconds = time.perf_counter() - started

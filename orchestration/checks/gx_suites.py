@@ -42,11 +42,11 @@ PANDAS_TYPES: dict[str, list[str]] = {
     "json_object": ["object", "str", "string"],
     "timestamp": ["datetime64[us]", "datetime64[ns]", "datetime64[ms]", "datetime64[s]"],
     "date": ["datetime64[us]", "datetime64[ns]", "datetime64[ms]", "datetime64[s]"],
-    "boolean": ["bool", "boolean"],
+    "boolean": ["bool", "BooleanDtype"],
     "amount": ["float64"],
     "latitude": ["float64"],
     "longitude": ["float64"],
-    "quantity": ["int32", "Int32", "int64", "Int64"],
+    "quantity": ["int32", "Int32Dtype", "int64", "Int64Dtype"],
 }
 
 LIFECYCLE_STAGES = ("prospect", "new", "lost", "at_risk", "loyal", "active")
