@@ -8,11 +8,14 @@ The target directory is ``$DBT_TARGET_PATH`` when set (dbt's own variable), else
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import sys
+from functools import cached_property
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
+from packaging import version
 
 from segment_warehouse.settings import PROJECT_DIR
 
@@ -37,8 +40,17 @@ def dbt_project(project_dir: Path | None = None) -> DbtProject:
     return DbtProject(project_dir=root, profiles_dir=root, target_path=target_path())
 
 
+class WarehouseDbtCliResource(DbtCliResource):
+    """dagster-dbt's CLI resource, reading dbt's version from the installed dbt-core package instead of
+    running `dbt --version` in a subprocess before every invocation (two seconds per run saved)."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+
 def dbt_resource(project: DbtProject) -> DbtCliResource:
-    return DbtCliResource(
+    return WarehouseDbtCliResource(
         project_dir=project,
         profiles_dir=os.fspath(project.profiles_dir),
         dbt_executable=dbt_executable(),

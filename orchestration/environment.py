@@ -68,6 +68,8 @@ class OrchestrationSettings:
     segment_change_blocking: bool
     #: largest frame handed to Great Expectations; bigger tables are validated on their newest rows
     gx_max_rows: int
+    #: also count the rows of views (staging, intermediate) after dbt build: that evaluates each view once
+    count_view_rows: bool
     #: transient failures (a locked DuckDB file, a network error) are retried this many times
     retry_max: int
     retry_delay_seconds: float
@@ -98,6 +100,7 @@ class OrchestrationSettings:
             segment_change_min_size=_int("SEGMENTS_SEGMENT_CHANGE_MIN_SIZE", 100),
             segment_change_blocking=_bool("SEGMENTS_SEGMENT_CHANGE_BLOCKING", False),
             gx_max_rows=_int("SEGMENTS_GX_MAX_ROWS", 200_000, minimum=1),
+            count_view_rows=_bool("SEGMENTS_COUNT_VIEW_ROWS", False),
             retry_max=_int("SEGMENTS_RETRY_MAX", 3),
             retry_delay_seconds=_float("SEGMENTS_RETRY_DELAY_SECONDS", 20.0),
         )

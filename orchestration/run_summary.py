@@ -104,13 +104,15 @@ class RunSummary:
         """Assets the run was to materialize and did not (skipped exports included)."""
         return sorted(self.planned - set(self.materialized))
 
-    def rows_by_schema(self) -> dict[str, list[tuple[str, int]]]:
-        tables: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    def rows_by_schema(self) -> dict[str, list[tuple[str, int | None]]]:
+        """(name, rows) of every table and view built, per schema; rows None for a view not counted."""
+        tables: dict[str, list[tuple[str, int | None]]] = defaultdict(list)
         for key, metadata in self.materialized.items():
-            rows = metadata.get("dagster/row_count")
             schema, _, name = key.partition("/")
-            if rows is not None and schema not in {"exports", "serving"}:
-                tables[schema].append((name, int(rows)))
+            if schema in {"exports", "serving"}:
+                continue
+            rows = metadata.get("dagster/row_count")
+            tables[schema].append((name, None if rows is None else int(rows)))
         return dict(tables)
 
     def segments(self) -> list[tuple[str, dict[str, Any]]]:
@@ -160,14 +162,15 @@ def format_summary(summary: RunSummary, *, as_of: str, warehouse: str, exports_s
     ]
     by_schema = summary.rows_by_schema()
     if by_schema:
-        lines.append("  tables built (rows):")
+        lines.append("  tables built (rows; views are not counted unless SEGMENTS_COUNT_VIEW_ROWS=true):")
         for schema in sorted(by_schema, key=lambda s: SCHEMA_ORDER.index(s) if s in SCHEMA_ORDER else 99):
-            tables = sorted(by_schema[schema])
-            total = sum(r for _, r in tables)
-            shown = ", ".join(f"{name} {rows:,}" for name, rows in tables) if schema not in {"segments"} else ""
-            lines.append(
-                f"    {schema:<13} {len(tables):>3} tables {total:>13,} rows" + (f"  ({shown})" if shown else "")
-            )
+            built = sorted(by_schema[schema])
+            total = sum(r for _, r in built if r is not None)
+            views = sum(1 for _, r in built if r is None)
+            head = f"    {schema:<13} {len(built):>3} built {total:>13,} rows" + (f", {views} views" if views else "")
+            if schema != "segments":  # every segment is listed below with its size
+                head += "  (" + ", ".join(f"{n} {r:,}" if r is not None else f"{n} (view)" for n, r in built) + ")"
+            lines.append(head)
     quarantined = sum(
         int(m.get("rows_quarantined") or 0) for k, m in summary.materialized.items() if k.startswith("raw/")
     )
