@@ -25,8 +25,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create the virtual environment and install everything
 
-run: install ## Generate a demo shop and run the daily job for today
-	$(BIN)/segments generate --customers $(CUSTOMERS) --seed $(SEED) --out $(SEGMENTS_LANDING_DIR)
+run: install ## Generate a demo shop (once) and run the daily job for today
+	@if [ -d "$(SEGMENTS_LANDING_DIR)/customers" ]; then \
+	  echo "landing files already in $(SEGMENTS_LANDING_DIR): not generating again ('make generate' or 'make clean' to start over)"; \
+	else \
+	  $(BIN)/segments generate --customers $(CUSTOMERS) --seed $(SEED) --out $(SEGMENTS_LANDING_DIR); \
+	fi
 	$(BIN)/segments run $(if $(AS_OF),--as-of $(AS_OF),)
 
 generate: install ## Generate the demo shop only
