@@ -73,6 +73,11 @@ def manifest_is_stale(project: DbtProject) -> bool:
     return False
 
 
+def using_dagster_dev() -> bool:
+    """True in a process started by `dagster dev` (where the manifest is re-prepared on every reload)."""
+    return bool(os.environ.get("DAGSTER_IS_DEV_CLI"))
+
+
 def prepare_manifest(project: DbtProject, *, force: bool = False) -> Path:
     """Run ``dbt parse`` when the manifest is missing or stale (or always with ``force``); return its path."""
     if force or manifest_is_stale(project):

@@ -26,7 +26,7 @@ from orchestration.assets.serving import build_publish_asset
 from orchestration.checks.freshness import build_freshness_checks
 from orchestration.checks.landing import build_landing_checks
 from orchestration.checks.outputs import build_output_checks
-from orchestration.dbt_project import dbt_project, dbt_resource
+from orchestration.dbt_project import dbt_project, dbt_resource, prepare_manifest, using_dagster_dev
 from orchestration.environment import OrchestrationSettings
 from orchestration.jobs import build_daily_job
 from orchestration.partitions import daily_partitions
@@ -39,7 +39,8 @@ def build_definitions(project_dir: Path | None = None) -> dg.Definitions:
     """Everything of the code location. ``project_dir``: another dbt project (tests), default the repository."""
     settings = OrchestrationSettings.from_env()
     project = dbt_project(project_dir)
-    project.prepare_if_dev()  # under `dagster dev` only: re-parse so the UI shows the models being edited
+    if using_dagster_dev():  # prepare_if_dev(), with this venv's dbt: the UI shows the models being edited
+        prepare_manifest(project)
     if not project.manifest_path.exists():
         raise FileNotFoundError(
             f"dbt manifest {project.manifest_path} not found: it is a build artefact. Run `make dev` (which runs "
