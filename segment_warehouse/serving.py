@@ -344,12 +344,20 @@ class LastBuild:
     path: Path
 
 
+#: where run_results.json files are found under the dbt target directory: a hand-run dbt command, and the
+#: daily run's build (orchestration/assets/dbt.py writes to <target>/dagster_build)
+RUN_RESULTS_LOCATIONS = ("run_results.json", "dagster_build/run_results.json")
+
+
 def last_build(target_dir: Path | None = None) -> LastBuild | None:
-    """The last dbt invocation's outcome from ``run_results.json`` (DBT_TARGET_PATH or <project>/target)."""
+    """The last dbt invocation's outcome: the newest ``run_results.json`` of the dbt target directory
+    (DBT_TARGET_PATH or <project>/target), whether dbt was run by hand or by the daily run."""
     target_dir = target_dir or Path(os.environ.get("DBT_TARGET_PATH") or settings_module.PROJECT_DIR / "target")
-    path = target_dir / "run_results.json"
-    if not path.exists():
+    candidates = [target_dir / location for location in RUN_RESULTS_LOCATIONS]
+    existing = [c for c in candidates if c.exists()]
+    if not existing:
         return None
+    path = max(existing, key=lambda c: c.stat().st_mtime)
     data = json.loads(path.read_text(encoding="utf-8"))
     args = data.get("args") or {}
     variables = args.get("vars") or {}

@@ -312,3 +312,17 @@ def test_publish_refuses_clearly_while_another_process_writes(env: Settings) -> 
         writer.kill()
         writer.wait()
     assert not env.serving_duckdb_path.exists()
+
+
+def test_cli_reads_the_daily_runs_build_when_it_is_the_newest(env: Settings, capsys) -> None:
+    build_working_warehouse(env.duckdb_path, DAY1, members=10)
+    target = Path(os.environ["DBT_TARGET_PATH"])
+    _run_results(target, ["pass"], as_of="2026-11-20")  # an older hand-run build
+    old = time.time() - 3600
+    os.utime(target / "run_results.json", (old, old))
+    _run_results(target / "dagster_build", ["pass", "fail"], as_of="2026-11-21")  # the daily run's, newer
+    assert main(["publish"]) == 1
+    assert "1 failing node(s)" in capsys.readouterr().err
+    _run_results(target / "dagster_build", ["pass", "pass"], as_of="2026-11-21")
+    assert main(["publish"]) == 0
+    assert read_published_marker(env.serving_duckdb_path)[0] == DAY1
