@@ -150,6 +150,8 @@ def audience_source(settings: Settings | None = None) -> Path:
 
 def open_for_counting(path: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection that cannot reach files or change its own configuration (defence in depth)."""
+    if not path.exists():
+        raise UserError(f"{path} does not exist: run `segments run` first")
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
