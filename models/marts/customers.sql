@@ -76,7 +76,7 @@ product_type_lists as (
 
     select
         customer_id,
-        {{ dbt.listagg('product_type', "', '", 'order by product_type') }} as product_types
+        {{ string_agg_distinct('product_type') }} as product_types
 
     from customer_product_types
     group by customer_id
@@ -97,24 +97,14 @@ favourite_collections as (
 
 ),
 
-customer_list_names as (
-
-    select distinct
-        customer_id,
-        list_name
-
-    from list_memberships
-
-),
-
 customer_lists as (
 
     select
         customer_id,
-        {{ dbt.listagg('list_name', "', '", 'order by list_name') }} as list_names,
+        {{ string_agg_distinct('list_name') }} as list_names,
         count(*) as lists_count
 
-    from customer_list_names
+    from list_memberships
     group by customer_id
 
 ),

@@ -16,31 +16,15 @@ order_lines as (
 
 ),
 
-order_product_types as (
-
-    select * from {{ ref('int_order_product_types_listed') }}
-
-),
-
 lines_per_order as (
 
     select
         order_id,
         count(*) as line_count,
-        sum(quantity) as units
+        sum(quantity) as units,
+        {{ string_agg_distinct('product_type') }} as product_types
 
     from order_lines
-    group by order_id
-
-),
-
-product_types_per_order as (
-
-    select
-        order_id,
-        {{ dbt.listagg('product_type', "', '", 'order by product_type') }} as product_types
-
-    from order_product_types
     group by order_id
 
 ),
@@ -65,15 +49,13 @@ final as (
         cast(orders.source_name as {{ dbt.type_string() }}) as source_name,
         cast(coalesce(lines_per_order.line_count, 0) as {{ dbt.type_bigint() }}) as line_count,
         cast(coalesce(lines_per_order.units, 0) as {{ dbt.type_bigint() }}) as units,
-        cast(product_types_per_order.product_types as {{ dbt.type_string() }}) as product_types,
+        cast(lines_per_order.product_types as {{ dbt.type_string() }}) as product_types,
         cast(orders.order_rank as {{ dbt.type_int() }}) as order_rank,
         cast(orders.is_latest_order as {{ dbt.type_boolean() }}) as is_latest_order
 
     from orders
     left join lines_per_order
         on orders.order_id = lines_per_order.order_id
-    left join product_types_per_order
-        on orders.order_id = product_types_per_order.order_id
 
 )
 
