@@ -217,15 +217,9 @@ classified as (
             else 'active'
         end as lifecycle_stage,
         case
-            when
-                email_delivered_90d >= {{ var('email_super_active_min_delivered') }}
-                and email_opened_90d >= {{ var('email_super_active_min_open_rate') }} * email_delivered_90d
-                then 'super_active'
-            when email_opened_90d >= {{ var('email_moderate_min_opened') }} then 'moderate'
-            when
-                email_delivered_180d >= {{ var('email_dormant_min_delivered') }}
-                and email_opened_180d = 0
-                then 'dormant'
+            when {{ is_email_super_active() }} then 'super_active'
+            when {{ is_email_moderate() }} then 'moderate'
+            when {{ is_email_dormant() }} then 'dormant'
             else 'none'
         end as engagement_tier,
         case
