@@ -158,7 +158,16 @@ def validate(suite: Suite, data: pd.DataFrame, *, index_columns: Sequence[str] =
     asset = source.add_dataframe_asset(f"{suite.name}_{unique}")
     batch_definition = asset.add_batch_definition_whole_dataframe("whole_frame")
     expectation_suite = gx.ExpectationSuite(name=f"{suite.name}_{unique}")
+    present = set(data.columns)
+    missing: list[ExpectationOutcome] = []
     for expectation in suite.expectations:  # suites are built afresh by their builders: no shared state
+        column = getattr(expectation, "column", None)
+        if column is not None and column not in present:
+            # the table-level column expectation reports the missing column; this one cannot be evaluated
+            missing.append(
+                ExpectationOutcome(expectation.expectation_type, column, False, None, None, [], "column missing")
+            )
+            continue
         expectation_suite.add_expectation(expectation)
     result_format: dict[str, Any] = {
         "result_format": "COMPLETE" if index_columns else "SUMMARY",
@@ -171,7 +180,7 @@ def validate(suite: Suite, data: pd.DataFrame, *, index_columns: Sequence[str] =
         validation = batch.validate(expectation_suite, result_format=result_format)
     finally:
         context.data_sources.delete(source.name)
-    outcomes: list[ExpectationOutcome] = []
+    outcomes: list[ExpectationOutcome] = list(missing)
     for result in validation.results:
         config = result.expectation_config
         kwargs = config.kwargs if config is not None else {}
