@@ -99,7 +99,7 @@ class OrchestrationSettings:
             max_segment_change_ratio=_float("SEGMENTS_MAX_SEGMENT_CHANGE_RATIO", 0.5),
             segment_change_min_size=_int("SEGMENTS_SEGMENT_CHANGE_MIN_SIZE", 100),
             segment_change_blocking=_bool("SEGMENTS_SEGMENT_CHANGE_BLOCKING", False),
-            gx_max_rows=_int("SEGMENTS_GX_MAX_ROWS", 200_000, minimum=1),
+            gx_max_rows=_int("SEGMENTS_GX_MAX_ROWS", 100_000, minimum=1),
             count_view_rows=_bool("SEGMENTS_COUNT_VIEW_ROWS", False),
             retry_max=_int("SEGMENTS_RETRY_MAX", 3),
             retry_delay_seconds=_float("SEGMENTS_RETRY_DELAY_SECONDS", 20.0),

@@ -10,6 +10,7 @@ check, reported as an error of the step, never as bad data.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import logging
@@ -62,16 +63,18 @@ def read_frame(
     columns: Sequence[str] | None,
     max_rows: int,
     newest_first: Sequence[str] = (),
+    epoch_columns: Sequence[str] = (),
 ) -> Frame:
     """The table (or its ``max_rows`` newest rows) as a frame; ``columns=None`` reads every column.
 
-    Decimals arrive as float64 (pandas has no exact decimal dtype); JSON as text.
+    Decimals arrive as float64 (pandas has no exact decimal dtype); JSON as text; ``epoch_columns`` as seconds
+    since 1970-01-01 UTC.
     """
     existing = table_columns(con, schema, table)
     if not existing:
         raise dg.Failure(f"{schema}.{table} does not exist in the warehouse: the step that builds it did not run")
     wanted = existing if columns is None else [c for c in columns if c in existing]
-    select = ", ".join(f'"{c}"' for c in wanted)
+    select = ", ".join(f'epoch("{c}") as "{c}"' if c in epoch_columns else f'"{c}"' for c in wanted)
     relation = quote_relation(schema, table)
     total_row = con.execute(f"select count(*) from {relation}").fetchone()
     total = int(total_row[0]) if total_row else 0
@@ -81,6 +84,34 @@ def read_frame(
         order_by = ", ".join(f'"{c}" desc nulls last' for c in newest_first if c in existing) or None
         query += (f" order by {order_by}" if order_by else "") + f" limit {int(max_rows)}"
     return Frame(con.execute(query).df(), total, order_by)
+
+
+def read_suite_frame(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    table: str,
+    suite: Suite,
+    max_rows: int,
+    newest_first: Sequence[str] = (),
+) -> Frame:
+    """The frame ``suite`` validates: its columns (timestamps as epoch seconds), at most ``max_rows`` newest rows."""
+    return read_frame(con, schema, table, suite.columns, max_rows, newest_first, suite.epoch_columns)
+
+
+def schema_frame(con: duckdb.DuckDBPyConnection, schema: str, table: str, expected: Sequence[tuple[str, str]]) -> Frame:
+    """One row per column position: the table's actual column and type beside the expected ones."""
+    actual = con.execute(
+        "select column_name, data_type from information_schema.columns where table_schema = ? and table_name = ? "
+        "order by ordinal_position",
+        [schema, table],
+    ).fetchall()
+    rows = []
+    for position in range(max(len(actual), len(expected))):
+        name, type_ = actual[position] if position < len(actual) else (None, None)
+        expected_name, expected_type = expected[position] if position < len(expected) else (None, None)
+        rows.append((position + 1, name, expected_name, type_, expected_type))
+    data = pd.DataFrame(rows, columns=["position", "column_name", "expected_column", "data_type", "expected_type"])
+    return Frame(data, len(rows))
 
 
 @functools.cache
@@ -203,8 +234,18 @@ def validate(suite: Suite, data: pd.DataFrame, *, index_columns: Sequence[str] =
     return outcomes
 
 
+def _as_iso(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return dt.datetime.fromtimestamp(value, dt.UTC).isoformat().replace("+00:00", "Z")
+    return value
+
+
 def run_suite(suite: Suite, frame: Frame) -> SuiteOutcome:
-    return SuiteOutcome(suite.name, validate(suite, frame.data), frame)
+    outcomes = validate(suite, frame.data)
+    for outcome in outcomes:  # epoch seconds back to readable instants
+        if outcome.column in suite.epoch_columns:
+            outcome.examples = [_as_iso(v) for v in outcome.examples]
+    return SuiteOutcome(suite.name, outcomes, frame)
 
 
 def _describe(outcome: ExpectationOutcome) -> str:

@@ -1,7 +1,8 @@
 """Great Expectations checks on each landing entity (``raw/<entity>``), run right after the ingest.
 
-- ``landing_contract`` (BLOCKING): the landing contract (see gx_suites.landing_contract_suite). When it
-  fails, the dbt build does not start, so no model, no export and no publish run on that data.
+- ``landing_contract`` (BLOCKING): the landing contract: the table's columns and types on its catalog
+  (gx_suites.landing_schema_suite), then its rows (gx_suites.landing_contract_suite). When it fails, the
+  dbt build does not start, so no model, no export and no publish run on that data.
 - ``landing_formats`` (WARN, not blocking): e-mails, phone numbers, ISO country codes well-formed.
 
 Each raw table is validated whole up to SEGMENTS_GX_MAX_ROWS rows, beyond that on its newest rows
@@ -14,8 +15,20 @@ from collections.abc import Iterator
 import dagster as dg
 
 from orchestration.assets.ingest import raw_asset_key
-from orchestration.checks.gx_suites import landing_contract_suite, landing_formats_suite
-from orchestration.checks.gx_validation import broken_check_failure, check_metadata, read_frame, run_suite
+from orchestration.checks.gx_suites import (
+    expected_raw_columns,
+    landing_contract_suite,
+    landing_formats_suite,
+    landing_schema_suite,
+)
+from orchestration.checks.gx_validation import (
+    Frame,
+    broken_check_failure,
+    check_metadata,
+    read_suite_frame,
+    run_suite,
+    schema_frame,
+)
 from orchestration.environment import OrchestrationSettings
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.retries import retry_transient_failures
@@ -70,14 +83,18 @@ def build_landing_checks() -> dg.AssetChecksDefinition:
         selected = context.selected_asset_check_keys
         results: list[tuple[str, object]] = []
         with retry_transient_failures(context.op_execution_context), warehouse.connection(read_only=True) as con:
-            frames = {}
+            frames: dict[str, tuple[Frame, Frame]] = {}
             for entity in ENTITY_NAMES:
                 key = raw_asset_key(entity)
-                wanted = [k for k in selected if k.asset_key == key]
-                if not wanted:
+                if not [k for k in selected if k.asset_key == key]:
                     continue
-                frames[entity] = read_frame(con, "raw", entity, None, settings.gx_max_rows, NEWEST_FIRST)
-        for entity, frame in frames.items():
+                frames[entity] = (
+                    schema_frame(con, "raw", entity, expected_raw_columns(entity)),
+                    read_suite_frame(
+                        con, "raw", entity, landing_contract_suite(entity), settings.gx_max_rows, NEWEST_FIRST
+                    ),
+                )
+        for entity, (catalog, frame) in frames.items():
             key = raw_asset_key(entity)
             suites = [(CONTRACT_CHECK, landing_contract_suite(entity), dg.AssetCheckSeverity.ERROR)]
             formats = landing_formats_suite(entity)
@@ -87,6 +104,8 @@ def build_landing_checks() -> dg.AssetChecksDefinition:
                 if dg.AssetCheckKey(key, check_name) not in selected:
                     continue
                 outcome = run_suite(suite, frame)
+                if check_name == CONTRACT_CHECK:  # the schema and types, on the table's catalog
+                    outcome.outcomes[:0] = run_suite(landing_schema_suite(entity), catalog).outcomes
                 results.append((f"{entity}.{check_name}", outcome))
                 if outcome.broken:
                     continue

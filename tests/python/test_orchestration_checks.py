@@ -12,8 +12,22 @@ import great_expectations.expectations as gxe
 import pytest
 
 from orchestration.checks.freshness import freshness_result
-from orchestration.checks.gx_suites import Suite, customers_suite, landing_contract_suite, landing_formats_suite
-from orchestration.checks.gx_validation import broken_check_failure, check_metadata, read_frame, run_suite
+from orchestration.checks.gx_suites import (
+    Suite,
+    customers_suite,
+    expected_raw_columns,
+    landing_contract_suite,
+    landing_formats_suite,
+    landing_schema_suite,
+)
+from orchestration.checks.gx_validation import (
+    broken_check_failure,
+    check_metadata,
+    read_frame,
+    read_suite_frame,
+    run_suite,
+    schema_frame,
+)
 from orchestration.checks.outputs import _segment_size_results
 from orchestration.environment import OrchestrationSettings
 from orchestration.retries import is_transient
@@ -40,6 +54,11 @@ def _order(con: duckdb.DuckDBPyConnection, order_id: str, created_at: str, total
     )
 
 
+def _contract(entity: str, con: duckdb.DuckDBPyConnection):
+    suite = landing_contract_suite(entity)
+    return run_suite(suite, read_suite_frame(con, "raw", entity, suite, 1000))
+
+
 def _failures(outcome) -> dict[tuple[str | None, str], int | None]:
     return {(f.column, f.expectation): f.unexpected_count for f in outcome.failed}
 
@@ -47,16 +66,20 @@ def _failures(outcome) -> dict[tuple[str | None, str], int | None]:
 def test_landing_contract_passes_clean_rows(con: duckdb.DuckDBPyConnection) -> None:
     _order(con, "O1", "2026-11-01 10:00:00", "49.90", 1)
     _order(con, "O2", "2026-11-02 10:00:00", "0.00", 2)
-    outcome = run_suite(landing_contract_suite("orders"), read_frame(con, "raw", "orders", None, 1000))
+    outcome = _contract("orders", con)
     assert outcome.passed, outcome.failed
-    assert len(outcome.outcomes) > 20  # schema, a type per column, required, domains, ranges
+    assert len(outcome.outcomes) > 15  # required values, domains, ranges
+    catalog = run_suite(
+        landing_schema_suite("orders"), schema_frame(con, "raw", "orders", expected_raw_columns("orders"))
+    )
+    assert catalog.passed, catalog.failed
 
 
 def test_landing_contract_flags_absurd_timestamps_and_negative_amounts(con: duckdb.DuckDBPyConnection) -> None:
     _order(con, "O1", "2026-11-01 10:00:00", "49.90", 1)
     _order(con, "O-EPOCH", "1970-01-01 00:00:00", "12.00", 2)
     _order(con, "O-NEG", "2026-11-02 10:00:00", "-5.00", 3)  # the ingest quarantines these; raw could still hold one
-    outcome = run_suite(landing_contract_suite("orders"), read_frame(con, "raw", "orders", None, 1000))
+    outcome = _contract("orders", con)
     assert not outcome.passed
     failures = _failures(outcome)
     assert failures[("created_at", "expect_column_values_to_be_between")] == 1
@@ -73,10 +96,17 @@ def test_landing_contract_flags_absurd_timestamps_and_negative_amounts(con: duck
     assert "total_price" in metadata["failures"].value
 
 
-def test_landing_contract_flags_a_schema_drift(con: duckdb.DuckDBPyConnection) -> None:
+def test_landing_schema_flags_a_new_column_and_a_changed_type(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("alter table raw.products add column color varchar")
-    outcome = run_suite(landing_contract_suite("products"), read_frame(con, "raw", "products", None, 1000))
-    assert [f.expectation for f in outcome.failed] == ["expect_table_columns_to_match_ordered_list"]
+    con.execute("alter table raw.products alter column price type double")
+    outcome = run_suite(
+        landing_schema_suite("products"), schema_frame(con, "raw", "products", expected_raw_columns("products"))
+    )
+    assert [f.expectation for f in outcome.failed] == ["expect_column_pair_values_to_be_equal"] * 2
+    names, types = outcome.failed
+    assert names.unexpected_count == 1 and "color" in str(names.examples)  # a column beyond the contract
+    assert types.unexpected_count == 2  # price is DOUBLE instead of DECIMAL(18,2); color has no expected type
+    assert "DOUBLE" in str(types.examples) and "DECIMAL(18,2)" in str(types.examples)
 
 
 def test_landing_formats_flag_malformed_emails_phones_and_countries(con: duckdb.DuckDBPyConnection) -> None:
