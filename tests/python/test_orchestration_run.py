@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from orchestration.dbt_project import dbt_project, prepare_manifest
+from orchestration.run_summary import failure_digest
 from segment_warehouse.daily_run import DailyRunOutcome, run_daily
 from segment_warehouse.generate import generate_shop
 from segment_warehouse.settings import PROJECT_DIR
@@ -58,9 +59,9 @@ def shop(tmp_path: Path, landing_template: Path, monkeypatch: pytest.MonkeyPatch
     return tmp_path
 
 
-def _run(as_of: dt.date, project_dir: Path | None = None) -> DailyRunOutcome:
+def _run(as_of: dt.date, project_dir: Path | None = None, skip_exports: bool = False) -> DailyRunOutcome:
     with dg.instance_for_test() as instance:
-        return run_daily(as_of, project_dir=project_dir, instance=instance, quiet=True)
+        return run_daily(as_of, project_dir=project_dir, instance=instance, quiet=True, skip_exports=skip_exports)
 
 
 def _memberships(warehouse: Path, as_of: dt.date) -> list[tuple]:
@@ -107,10 +108,12 @@ def test_three_past_dates_backfill_the_whole_graph_and_rerun_identically(shop: P
     warehouse = shop / "warehouse" / "warehouse.duckdb"
     before = _memberships(warehouse, dates[1])
     assert before, "no segment member at all: the shop is too small to test anything"
-    rerun = _run(dates[1])
+    rerun = _run(dates[1], skip_exports=True)
     assert rerun.success, rerun.text
     assert _memberships(warehouse, dates[1]) == before
     assert rerun.summary.materialized["raw/orders"]["files_loaded"] == 0  # already loaded: skipped
+    assert not [k for k in [*rerun.summary.materialized, *rerun.summary.observations] if k.startswith("exports/")]
+    assert "exports: not run (--skip-exports)" in rerun.text
 
 
 def test_landing_data_failing_the_contract_blocks_everything_downstream(shop: Path) -> None:
@@ -120,8 +123,15 @@ def test_landing_data_failing_the_contract_blocks_everything_downstream(shop: Pa
         f"{ORDER_COLUMNS}\nO-EPOCH,C000001,1970-01-01T00:00:00Z,1970-01-01T00:00:00Z,EUR,49.90,8.32,0,0,,paid,,pos\n",
         encoding="utf-8",
     )
-    outcome = _run(END_DATE)
+    with dg.instance_for_test() as instance:
+        outcome = run_daily(END_DATE, instance=instance, quiet=True)
+        run = instance.get_run_by_id(outcome.run_id)
+        assert run is not None
+        digest = failure_digest(run, outcome.summary)  # what the run-failure sensor logs
     assert not outcome.success
+    assert digest.startswith(f"run {outcome.run_id[:8]} of daily_warehouse as of {END_DATE} FAILED")
+    assert "- step landing_quality_checks:" in digest
+    assert "- blocking check failed: raw/orders landing_contract" in digest
     contract = _check(outcome, "raw/orders", "landing_contract")
     assert not contract.passed and contract.blocking and contract.severity == "ERROR"
     assert "created_at" in contract.detail and "(1)" in contract.detail
