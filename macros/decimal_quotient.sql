@@ -7,10 +7,14 @@
 {%- endmacro %}
 
 {% macro default__decimal_quotient(numerator, denominator, scale=8) -%}
-    case
-        when {{ denominator }} <> 0
-            then cast(trunc(cast({{ numerator }} as {{ type_decimal(38, scale) }}) / {{ denominator }}, {{ scale }}) as {{ type_decimal(38, scale) }})
-    end
+    {#- the cast wraps the whole case: PostgreSQL drops the typmod of a case result otherwise -#}
+    cast(
+        case
+            when {{ denominator }} <> 0
+                then trunc(cast({{ numerator }} as {{ type_decimal(38, scale) }}) / {{ denominator }}, {{ scale }})
+        end
+        as {{ type_decimal(38, scale) }}
+    )
 {%- endmacro %}
 
 {% macro duckdb__decimal_quotient(numerator, denominator, scale=8) -%}

@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 {#- One row per customer existing at T: consent per channel (DESIGN §6). A channel is consented when its
     address is present (non-null, non-blank: email for e-mail, phone for SMS and WhatsApp), the channel's
     opt-in flag is true (missing = false), and no unsubscribed event occurred before T on any of the

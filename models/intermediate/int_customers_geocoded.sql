@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 {#- One row per customer existing at T: its city matched case-insensitively in the seed `cities`
     (lower(city) = lower(seed city); should a name appear twice, the seed row of the customer's country wins,
     then the larger population, then country_code and city), is_urban (matched city with population
