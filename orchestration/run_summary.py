@@ -50,6 +50,7 @@ class RunSummary:
     failures: list[StepFailure] = field(default_factory=list)
     skipped_steps: list[str] = field(default_factory=list)
     started_steps: list[str] = field(default_factory=list)
+    retried_steps: list[str] = field(default_factory=list)
     planned: set[str] = field(default_factory=set)
 
     @classmethod
@@ -89,6 +90,8 @@ class RunSummary:
                 summary.failures.append(StepFailure(event.step_key or "?", message))
             elif kind == DagsterEventType.STEP_SKIPPED:
                 summary.skipped_steps.append(event.step_key or "?")
+            elif kind == DagsterEventType.STEP_UP_FOR_RETRY:
+                summary.retried_steps.append(event.step_key or "?")
             elif kind == DagsterEventType.STEP_START:
                 summary.started_steps.append(event.step_key or "?")
             elif kind == DagsterEventType.ASSET_MATERIALIZATION_PLANNED and event.asset_key is not None:
@@ -212,6 +215,9 @@ def format_summary(summary: RunSummary, *, as_of: str, warehouse: str, exports_s
                 if metadata.get("message"):
                     detail += f"; {metadata['message']}"
             lines.append(f"    {key.removeprefix('exports/')}: {status} ({detail})")
+    if summary.retried_steps:
+        retried = ", ".join(f"{s} ({summary.retried_steps.count(s)}x)" for s in sorted(set(summary.retried_steps)))
+        lines.append(f"  retried after a transient failure: {retried}")
     published = summary.materialized.get("serving/published")
     if published:
         lines.append(f"  published: yes, {published.get('tables')} tables to {published.get('serving_duckdb_path')}")

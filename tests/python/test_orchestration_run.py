@@ -11,14 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
+from dagster._core.events import DagsterEventType
 
 from orchestration.dbt_project import dbt_project, prepare_manifest
-from orchestration.run_summary import failure_digest
+from orchestration.definitions import build_definitions
+from orchestration.run_summary import RunSummary, failure_digest
 from segment_warehouse.daily_run import DailyRunOutcome, run_daily
 from segment_warehouse.generate import generate_shop
 from segment_warehouse.settings import PROJECT_DIR
@@ -187,3 +193,72 @@ def test_a_failing_dbt_error_test_is_a_failed_blocking_check_and_stops_exports(
     assert any(
         f.step == "dbt_build" and "assert_order_totals_are_plausible" in f.message for f in outcome.summary.failures
     )
+
+
+def _hold_write_lock(warehouse: Path, release: Path) -> subprocess.Popen:
+    """Another process holding the DuckDB file open for writing (a BI tool left open) until ``release`` exists."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, os, sys, time; con = duckdb.connect(sys.argv[1]); print('locked', flush=True)\n"
+            "deadline = time.time() + 120\n"
+            "while not os.path.exists(sys.argv[2]) and time.time() < deadline: time.sleep(0.2)",
+            str(warehouse),
+            str(release),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def _release_after_first_retry(instance: dg.DagsterInstance, release: Path, stop: threading.Event) -> None:
+    """Create ``release`` once a step of a run of ``instance`` is up for retry (the lock was met)."""
+    while not stop.is_set():
+        for run in instance.get_runs():
+            if instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_UP_FOR_RETRY):
+                release.touch()
+                return
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("released", [True, False], ids=["lock-released-in-time", "lock-held-too-long"])
+def test_a_locked_warehouse_is_retried_then_loads_or_fails_clearly(
+    shop: Path, monkeypatch: pytest.MonkeyPatch, released: bool
+) -> None:
+    monkeypatch.setenv("SEGMENTS_RETRY_MAX", "2")
+    monkeypatch.setenv("SEGMENTS_RETRY_DELAY_SECONDS", "3")  # retries after 3 s, then 6 s
+    prepare_manifest(dbt_project())
+    with dg.instance_for_test() as instance:
+        defs = build_definitions()
+        job = defs.resolve_job_def("daily_warehouse")
+        landing = [k for k in defs.resolve_asset_graph().materializable_asset_keys if k.path[0] == "raw"]
+        # the first attempt meets the lock; it is released once the step is up for retry (or never)
+        release = shop / "release-lock"
+        holder = _hold_write_lock(shop / "warehouse" / "warehouse.duckdb", release)
+        stop = threading.Event()
+        releaser = threading.Thread(target=_release_after_first_retry, args=(instance, release, stop), daemon=True)
+        if released:
+            releaser.start()
+        try:
+            result = job.execute_in_process(
+                partition_key=END_DATE.isoformat(), instance=instance, asset_selection=landing, raise_on_error=False
+            )
+        finally:
+            stop.set()
+            holder.kill()
+            holder.wait()
+        records = instance.all_logs(result.run_id)
+    summary = RunSummary.from_events(r.dagster_event for r in records if r.dagster_event is not None)
+    assert "landing_ingest" in summary.retried_steps
+    if released:
+        assert result.success
+        assert {f"raw/{e}" for e in ("customers", "orders", "web_events")} <= set(summary.materialized)
+    else:
+        assert not result.success
+        assert summary.retried_steps.count("landing_ingest") == 2
+        (failure,) = [f for f in summary.failures if f.step == "landing_ingest"]
+        assert "lock" in failure.message.lower()
