@@ -182,8 +182,11 @@ def test_blocking_checks_gate_the_steps_downstream(defs: dg.Definitions) -> None
     """The execution plan: dbt waits for the landing contract; exports and publish wait for the output checks."""
     from dagster._core.execution.api import create_execution_plan
 
-    job = defs.resolve_job_def("daily_warehouse")
-    plan = create_execution_plan(job, run_config={}, tags={"dagster/partition": "2026-11-22"})
+    with dg.instance_for_test() as instance:
+        job = defs.resolve_job_def("daily_warehouse")
+        plan = create_execution_plan(
+            job, run_config={}, tags={"dagster/partition": "2026-11-22"}, instance_ref=instance.get_ref()
+        )
     upstream = {
         step.key: {h.step_key for i in step.step_inputs for h in i.get_step_output_handle_dependencies()}
         for step in plan.get_all_steps_in_topo_order()
