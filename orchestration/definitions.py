@@ -21,7 +21,7 @@ import dagster as dg
 
 from orchestration.assets.dbt import build_dbt_assets, dbt_translator, relations_by_asset_key
 from orchestration.assets.exports import build_export_assets
-from orchestration.assets.ingest import build_ingest_assets
+from orchestration.assets.ingest import build_ingest_assets, landing_file_specs
 from orchestration.assets.serving import build_publish_asset
 from orchestration.checks.freshness import build_freshness_checks
 from orchestration.checks.landing import build_landing_checks
@@ -65,7 +65,7 @@ def build_definitions(project_dir: Path | None = None) -> dg.Definitions:
 
     job = build_daily_job()
     return dg.Definitions(
-        assets=[ingest, dbt_build, *exports, publish],
+        assets=[*landing_file_specs(), ingest, dbt_build, *exports, publish],
         asset_checks=[build_landing_checks(), build_freshness_checks(), build_output_checks(segment_keys, settings)],
         jobs=[job],
         schedules=[build_daily_schedule(job, settings)],

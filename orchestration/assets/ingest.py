@@ -28,6 +28,28 @@ def raw_asset_key(entity: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", entity])
 
 
+def landing_files_key(entity: str) -> dg.AssetKey:
+    """``landing_files/<entity>``: the files upstream tools drop, drawn at the top of the lineage."""
+    return dg.AssetKey(["landing_files", entity])
+
+
+def landing_file_specs() -> list[dg.AssetSpec]:
+    """The landing directory of each entity, as external assets (written by upstream tools, not by Dagster)."""
+    return [
+        dg.AssetSpec(
+            landing_files_key(entity),
+            description=(
+                f"Landing files of {entity}: $SEGMENTS_LANDING_DIR/{entity}/*.csv and *.parquet, dropped by upstream "
+                "tools (Shopify export, messaging webhooks, web tracker). Freshness: see the landing_freshness check "
+                f"of raw/{entity}."
+            ),
+            group_name=LANDING_GROUP,
+            kinds={"file"},
+        )
+        for entity in ENTITY_NAMES
+    ]
+
+
 def _entity_description(entity: str) -> str:
     spec = ENTITIES[entity]
     required = ", ".join(spec.required)
@@ -79,6 +101,7 @@ def build_ingest_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDef
             description=_entity_description(entity),
             group_name=LANDING_GROUP,
             kinds={"duckdb", "python"},
+            deps=[landing_files_key(entity)],
             skippable=True,
         )
         for entity in ENTITY_NAMES

@@ -70,7 +70,8 @@ def test_every_dbt_model_and_landing_entity_is_an_asset_grouped_by_layer(
         key = dg.AssetKey([model["config"]["schema"], model["name"]])
         assert key in keys, f"dbt model {model['name']} is not an asset"
         assert graph.get(key).group_name == model["fqn"][1]
-    # lineage: staging reads the landing assets, exports read their segment, publish reads the marts
+    # lineage: landing files -> raw -> staging; exports read their segment, publish reads the marts
+    assert dg.AssetKey(["landing_files", "orders"]) in graph.get(dg.AssetKey(["raw", "orders"])).parent_keys
     assert dg.AssetKey(["raw", "orders"]) in graph.get(dg.AssetKey(["staging", "stg_orders"])).parent_keys
     publish_parents = graph.get(dg.AssetKey(["serving", "published"])).parent_keys
     assert dg.AssetKey(["marts", "customers"]) in publish_parents
