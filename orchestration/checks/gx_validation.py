@@ -81,9 +81,26 @@ def read_frame(
     order_by = None
     query = f"select {select} from {relation}"
     if total > max_rows:
-        order_by = ", ".join(f'"{c}" desc nulls last' for c in newest_first if c in existing) or None
+        keys = [c for c in newest_first if c in existing]
+        order_by = ", ".join(f'"{c}" desc nulls last' for c in keys) or None
+        if keys:  # only the newest values of the first key can make the cut: filter before sorting
+            query += f' where "{keys[0]}" >= {_newest_cutoff(relation, keys[0], max_rows)}'
         query += (f" order by {order_by}" if order_by else "") + f" limit {int(max_rows)}"
     return Frame(con.execute(query).df(), total, order_by)
+
+
+def _newest_cutoff(relation: str, column: str, rows: int) -> str:
+    """SQL of the smallest value of ``column`` whose rows, with every newer one, reach ``rows`` rows.
+
+    Landing tables hold one ``_loaded_at`` per file, so this reads one column and sorts a few values, and the
+    top-N sort then runs on the latest loads only instead of the whole table.
+    """
+    return f"""(
+        select min(value) from (
+            select value, sum(n) over (order by value desc rows unbounded preceding) - n as newer
+            from (select "{column}" as value, count(*) as n from {relation} where "{column}" is not null group by 1)
+        ) where newer < {int(rows)}
+    )"""
 
 
 def read_suite_frame(
