@@ -12,20 +12,7 @@ orders as (
 
 order_lines as (
 
-    select * from {{ ref('int_order_lines_enriched') }}
-
-),
-
-lines_per_order as (
-
-    select
-        order_id,
-        count(*) as line_count,
-        sum(quantity) as units,
-        {{ string_agg_distinct('product_type') }} as product_types
-
-    from order_lines
-    group by order_id
+    select * from {{ ref('int_order_lines_aggregated') }}
 
 ),
 
@@ -47,15 +34,15 @@ final as (
         cast(orders.discount_codes as {{ dbt.type_string() }}) as discount_codes,
         cast(orders.financial_status as {{ dbt.type_string() }}) as financial_status,
         cast(orders.source_name as {{ dbt.type_string() }}) as source_name,
-        cast(coalesce(lines_per_order.line_count, 0) as {{ dbt.type_bigint() }}) as line_count,
-        cast(coalesce(lines_per_order.units, 0) as {{ dbt.type_bigint() }}) as units,
-        cast(lines_per_order.product_types as {{ dbt.type_string() }}) as product_types,
+        cast(coalesce(order_lines.line_count, 0) as {{ dbt.type_bigint() }}) as line_count,
+        cast(coalesce(order_lines.units, 0) as {{ dbt.type_bigint() }}) as units,
+        cast(order_lines.product_types as {{ dbt.type_string() }}) as product_types,
         cast(orders.order_rank as {{ dbt.type_int() }}) as order_rank,
         cast(orders.is_latest_order as {{ dbt.type_boolean() }}) as is_latest_order
 
     from orders
-    left join lines_per_order
-        on orders.order_id = lines_per_order.order_id
+    left join order_lines
+        on orders.order_id = order_lines.order_id
 
 )
 
