@@ -29,7 +29,7 @@ aggregated as (
         customer_id,
         count(*) as messages_count,
         {{ count_where("channel = 'whatsapp' and direction = 'inbound'") }} as whatsapp_inbound_count,
-        max(case when direction = 'inbound' then sent_at end) as last_inbound_at,
+        {{ aggregate_where('max', 'sent_at', "direction = 'inbound'") }} as last_inbound_at,
         {{ count_where("direction = 'inbound' and first_handled_at is null") }} as unhandled_inbound_count,
         {{ count_where("channel = 'whatsapp' and direction = 'outbound' and last_read_at >= " ~ engagement_start) }}
             as whatsapp_reads_90d,

@@ -17,7 +17,7 @@ aggregated as (
         min(created_at) as first_order_at,
         max(created_at) as last_order_at,
         sum(net_amount_eur) as total_spent_eur,
-        max(case when is_latest_order then amount_excl_tax_eur end) as last_order_amount_ht_eur,
+        {{ aggregate_where('max', 'amount_excl_tax_eur', 'is_latest_order') }} as last_order_amount_ht_eur,
         {{ count_where("created_at >= " ~ window_start(var('recent_orders_days'), 'day')) }} as orders_90d,
         {{ count_where("created_at >= " ~ window_start(var('yearly_orders_days'), 'day')) }} as orders_365d,
         {{ count_where("created_at >= " ~ window_start(var('half_year_orders_months'), 'month')) }} as orders_6m,

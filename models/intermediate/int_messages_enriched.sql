@@ -33,16 +33,17 @@ event_times as (
 
     select
         message_id,
-        min(case when event_type = 'delivered' then occurred_at end) as first_delivered_at,
-        min(case when event_type = 'read' then occurred_at end) as first_read_at,
-        min(case when event_type = 'opened' then occurred_at end) as first_opened_at,
-        min(case when event_type = 'clicked' then occurred_at end) as first_clicked_at,
-        min(case when event_type = 'bounced' then occurred_at end) as first_bounced_at,
-        min(case when event_type = 'failed' then occurred_at end) as first_failed_at,
-        min(case when event_type = 'unsubscribed' then occurred_at end) as first_unsubscribed_at,
-        min(case when event_type = 'handled' then occurred_at end) as first_handled_at,
-        max(case when event_type = 'read' then occurred_at end) as last_read_at,
-        max(case when event_type in ('read', 'opened', 'clicked') then occurred_at end) as last_engaged_at
+        {{ aggregate_where('min', 'occurred_at', "event_type = 'delivered'") }} as first_delivered_at,
+        {{ aggregate_where('min', 'occurred_at', "event_type = 'read'") }} as first_read_at,
+        {{ aggregate_where('min', 'occurred_at', "event_type = 'opened'") }} as first_opened_at,
+        {{ aggregate_where('min', 'occurred_at', "event_type = 'clicked'") }} as first_clicked_at,
+        {{ aggregate_where('min', 'occurred_at', "event_type = 'bounced'") }} as first_bounced_at,
+        {{ aggregate_where('min', 'occurred_at', "event_type = 'failed'") }} as first_failed_at,
+        {{ aggregate_where('min', 'occurred_at', "event_type = 'unsubscribed'") }} as first_unsubscribed_at,
+        {{ aggregate_where('min', 'occurred_at', "event_type = 'handled'") }} as first_handled_at,
+        {{ aggregate_where('max', 'occurred_at', "event_type = 'read'") }} as last_read_at,
+        {{ aggregate_where('max', 'occurred_at', "event_type in ('read', 'opened', 'clicked')") }}
+            as last_engaged_at
 
     from events_before_t
     group by message_id

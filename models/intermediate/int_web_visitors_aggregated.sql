@@ -25,10 +25,11 @@ per_visitor as (
         anonymous_id,
         {{ latest_value('customer_id', ['occurred_at', 'event_id'], 'customer_id is not null') }}
             as owner_customer_id,
-        max(case when customer_id is not null then occurred_at end) as stitched_at,
+        {{ aggregate_where('max', 'occurred_at', 'customer_id is not null') }} as stitched_at,
         min(occurred_at) as first_seen_at,
         max(occurred_at) as last_seen_at,
-        max(case when event_type in ('add_to_cart', 'begin_checkout') then occurred_at end) as last_cart_at,
+        {{ aggregate_where('max', 'occurred_at', "event_type in ('add_to_cart', 'begin_checkout')") }}
+            as last_cart_at,
         count(*) as events_count,
         {{ count_where("event_type in ('add_to_cart', 'begin_checkout')") }} as cart_events_count
 
