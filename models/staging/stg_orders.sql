@@ -16,27 +16,9 @@ fx_rates as (
 
 ),
 
-versions_before_t as (
-
-    select
-        *,
-        row_number() over (
-            partition by order_id
-            order by updated_at desc, _loaded_at desc, _source_file desc, _source_row desc
-        ) as version_rank
-
-    from order_versions
-    where updated_at < {{ as_of_instant() }}
-
-),
-
 latest_versions as (
 
-    select * from versions_before_t
-    where
-        version_rank = 1
-        and created_at < {{ as_of_instant() }}
-        and {{ not_erased('customer_id') }}
+    {{ latest_versions_as_of('order_versions', 'order_id') }}
 
 ),
 
