@@ -5,7 +5,12 @@
 - groups: the folder (layer) of the model: staging, intermediate, marts, segments; seeds in ``seeds``;
 - dbt tests become asset checks (dagster-dbt); a test of severity ``error`` is *blocking*: when it
   fails, dbt skips the models downstream and Dagster skips the steps downstream (exports, publish);
-- the partition key is the as-of date: ``dbt build --vars '{"as_of_date": "<key>"}'``;
+- the partition key is the as-of date, passed to dbt as SEGMENTS_AS_OF_DATE (read by the as_of_date_string()
+  macro at execution time): unlike ``--vars``, it leaves dbt's partial parse valid when the date changes;
+- the daily build leaves out what does not guard the day's data (DAILY_EXCLUDE): dbt unit tests, which test the
+  SQL logic on fixtures (CI runs them, as dbt recommends), and the tests tagged ``ci``, which re-scan the raw and
+  staging layers (views over every landed row) to re-verify guarantees the ingest and staging logic already
+  give; a plain ``dbt build`` and the test suite run everything;
 - after dbt exits, row counts (and segment sizes with their day-over-day change) are added to
   each materialization's metadata, read through one read-only DuckDB connection. Tables are counted
   (cheap in DuckDB); views only with SEGMENTS_COUNT_VIEW_ROWS=true, since counting a view evaluates it
@@ -14,7 +19,9 @@
 
 import json
 import logging
+import os
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +37,10 @@ from orchestration.table_metrics import row_count, segment_metadata, segment_siz
 
 #: name of the op (and of the step in run logs) that runs dbt build
 DBT_BUILD_OP = "dbt_build"
+#: dbt selection the daily job leaves out (see the module docstring)
+DAILY_EXCLUDE = "resource_type:unit_test tag:ci"
+#: the environment variable through which the as-of date reaches dbt (macros/as_of_date.sql)
+AS_OF_ENV = "SEGMENTS_AS_OF_DATE"
 
 
 class LayeredDbtTranslator(DagsterDbtTranslator):
@@ -110,6 +121,7 @@ def build_dbt_assets(project: DbtProject, partitions_def: dg.PartitionsDefinitio
     @dbt_assets(
         manifest=project.manifest_path,
         project=project,
+        exclude=DAILY_EXCLUDE,
         name=DBT_BUILD_OP,
         dagster_dbt_translator=translator,
         partitions_def=partitions_def,
@@ -122,14 +134,16 @@ def build_dbt_assets(project: DbtProject, partitions_def: dg.PartitionsDefinitio
     ) -> Iterator[Any]:
         """``dbt build`` of the selected models, seeds and tests as of the partition's date."""
         as_of = as_of_date(context)
-        invocation = dbt.cli(
-            ["build", "--vars", json.dumps({"as_of_date": as_of.isoformat()})],
-            context=context,
-            raise_on_error=False,
-            # one reused directory (not one per invocation): runs of the pool never overlap
-            target_path=Path(project.target_path) / "dagster_build",
-        )
-        events = list(invocation.stream())
+        with _environment(AS_OF_ENV, as_of.isoformat()):
+            invocation = dbt.cli(
+                ["build"],
+                context=context,
+                raise_on_error=False,
+                # one reused directory (not one per invocation): runs of the pool never overlap, and dbt's
+                # partial parse state (partial_parse.msgpack) carries over from one day to the next
+                target_path=Path(project.target_path) / "dagster_build",
+            )
+            events = list(invocation.stream())
         failure = None if invocation.is_successful() else invocation.get_error()
         if failure is not None and (is_transient(failure) or _mentions_lock(invocation)):
             raise retry_request(context, f"dbt build met a locked warehouse: {failure}")
@@ -141,6 +155,21 @@ def build_dbt_assets(project: DbtProject, partitions_def: dg.PartitionsDefinitio
             )
 
     return dbt_build
+
+
+@contextmanager
+def _environment(name: str, value: str) -> Iterator[None]:
+    """Set one environment variable for the dbt subprocess started inside the block (dagster-dbt passes the
+    process environment on), then restore it. Runs of the warehouse pool never overlap."""
+    previous = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
 
 
 def _mentions_lock(invocation: Any) -> bool:

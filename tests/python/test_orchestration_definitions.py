@@ -104,9 +104,10 @@ def test_checks_are_wired_with_the_documented_blocking(defs: dg.Definitions, pre
     assert not by_name[("raw/customers", "landing_formats")].blocking
     assert by_name[("marts/customers", "customers_domains")].blocking
     assert not by_name[("segments/seg_vip", "segment_size_change")].blocking
-    # dbt tests: one check per test attached to one model; severity error <=> blocking
+    # dbt tests: one check per test attached to one model; severity error <=> blocking; the tests tagged `ci`
+    # (raw and staging re-verifications, DAILY_EXCLUDE) are left out of the daily job
     manifest = _manifest(prepared_target)
-    dbt_checks = 0
+    dbt_checks = ci_only = 0
     for test in manifest["nodes"].values():
         if test["resource_type"] != "test" or not test.get("attached_node"):
             continue
@@ -114,10 +115,16 @@ def test_checks_are_wired_with_the_documented_blocking(defs: dg.Definitions, pre
         if model is None or model["resource_type"] != "model":
             continue
         key = (f"{model['config']['schema']}/{model['name']}", test["name"])
+        if "ci" in test["tags"]:
+            assert key not in by_name, f"dbt test {test['name']} is tagged ci but runs in the daily job"
+            ci_only += 1
+            continue
         assert key in by_name, f"dbt test {test['name']} is not an asset check"
         assert by_name[key].blocking == (test["config"]["severity"].lower() == "error")
         dbt_checks += 1
     assert dbt_checks > 0
+    assert ci_only > 0
+    assert not any(key[0].startswith("staging/stg_") for key in by_name), "staging model tests run in CI, not daily"
 
 
 @pytest.mark.parametrize(
