@@ -61,6 +61,10 @@ class Entity:
     columns: tuple[Column, ...]
     #: columns that identify one row version (documentation and staging de-duplication)
     key: tuple[str, ...]
+    #: rows sharing these values are collapsed by staging (versions of one record, re-landed or duplicated rows):
+    #: the ingest records in raw.repeated_keys the first column's value of every such group, so that staging
+    #: ranks only those rows and passes every other row straight through (empty: small entity, staging ranks all)
+    repeat_key: tuple[str, ...] = ()
     #: column the freshness of the entity is judged by
     loaded_at_field: str | None = None
     notes: str = ""
@@ -113,6 +117,7 @@ ENTITIES: dict[str, Entity] = {
                 _c("deleted_at", "timestamp"),
             ),
             key=("customer_id", "updated_at"),
+            repeat_key=("customer_id",),
             loaded_at_field="updated_at",
         ),
         Entity(
@@ -138,6 +143,7 @@ ENTITIES: dict[str, Entity] = {
                 _c("source_name"),
             ),
             key=("order_id", "updated_at"),
+            repeat_key=("order_id",),
             loaded_at_field="updated_at",
         ),
         Entity(
@@ -150,6 +156,7 @@ ENTITIES: dict[str, Entity] = {
                 _c("unit_price", "amount", required=True),
             ),
             key=("order_id", "line_id"),
+            repeat_key=("order_id", "line_id"),
         ),
         Entity(
             "products",
@@ -173,6 +180,7 @@ ENTITIES: dict[str, Entity] = {
                 _c("sent_at", "timestamp", required=True),
             ),
             key=("message_id",),
+            repeat_key=("message_id",),
             loaded_at_field="sent_at",
         ),
         Entity(
@@ -188,6 +196,7 @@ ENTITIES: dict[str, Entity] = {
                 _c("occurred_at", "timestamp", required=True),
             ),
             key=("message_id", "event_type", "occurred_at"),
+            repeat_key=("message_id", "event_type", "occurred_at"),
             loaded_at_field="occurred_at",
         ),
         Entity(
@@ -220,6 +229,7 @@ ENTITIES: dict[str, Entity] = {
                 _c("page_path"),
             ),
             key=("event_id",),
+            repeat_key=("event_id",),
             loaded_at_field="occurred_at",
         ),
         Entity(
@@ -272,6 +282,15 @@ LOAD_AUDIT_DDL = (
 )
 
 
+#: keys of an entity (first column of its `repeat_key`) that have more than one row in raw: written by the ingest
+#: (segment_warehouse/ingest/repeated_keys.py), read by staging (macros/last_loaded_rows.sql)
+REPEATED_KEYS_DDL = (
+    "create table if not exists raw.repeated_keys (entity varchar, key_value varchar, recorded_at timestamp)"
+)
+#: load_audit.repeated_keys_checked: the file's rows have been compared with the rest of raw.<entity>
+LOAD_AUDIT_CHECKED_DDL = "alter table raw.load_audit add column if not exists repeated_keys_checked boolean"
+
+
 def create_raw_tables(con: object) -> None:
     """Create the raw schema and every raw table (empty) if missing. `con` is a DuckDB connection."""
     con.execute("create schema if not exists raw")  # type: ignore[attr-defined]
@@ -279,3 +298,5 @@ def create_raw_tables(con: object) -> None:
         con.execute(raw_table_ddl(entity))  # type: ignore[attr-defined]
     con.execute(QUARANTINE_DDL)  # type: ignore[attr-defined]
     con.execute(LOAD_AUDIT_DDL)  # type: ignore[attr-defined]
+    con.execute(LOAD_AUDIT_CHECKED_DDL)  # type: ignore[attr-defined]
+    con.execute(REPEATED_KEYS_DDL)  # type: ignore[attr-defined]

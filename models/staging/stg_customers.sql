@@ -1,16 +1,15 @@
 {#- One row per customer existing at T: its latest version with updated_at < T, kept when that version's
     created_at < T; erased customers (deleted_at in any version) excluded (DESIGN §5, §6). -#}
+{%- set landed_columns = [
+    'customer_id', 'email', 'phone', 'first_name', 'last_name', 'gender', 'birth_date', 'city',
+    'postal_code', 'country_code', 'latitude', 'longitude', 'email_opt_in', 'sms_opt_in', 'whatsapp_opt_in',
+    'tags', 'custom_attributes', 'created_at', 'updated_at'
+] -%}
 with
-
-customer_versions as (
-
-    select * from {{ source('raw', 'customers') }}
-
-),
 
 latest_versions as (
 
-    {{ latest_versions_as_of('customer_versions', 'customer_id') }}
+    {{ latest_versions_as_of('customers', 'customer_id', landed_columns) }}
 
 ),
 

@@ -1,22 +1,62 @@
 {#- One row per distinct (message_id, event_type, occurred_at) that occurred before T: providers retry
-    webhooks, so exact duplicates are collapsed here. -#}
+    webhooks, so exact duplicates are collapsed here. Only the events of the messages the ingest recorded in
+    raw.repeated_keys can be duplicated: those alone go through `distinct`, every other event passes straight
+    through (one scan instead of a distinct over every event). -#}
 with
 
-message_events as (
+repeated_messages as (
 
-    select * from {{ source('raw', 'message_events') }}
+    {{ repeated_keys('message_events') }}
+
+),
+
+single_events as (
+
+    select
+        message_events.message_id,
+        message_events.event_type,
+        message_events.occurred_at
+
+    from {{ source('raw', 'message_events') }} as message_events
+    left join repeated_messages
+        on message_events.message_id = repeated_messages.key_value
+    where
+        message_events.occurred_at < {{ as_of_instant() }}
+        and repeated_messages.key_value is null
+
+),
+
+repeated_events as (
+
+    select distinct
+        message_events.message_id,
+        message_events.event_type,
+        message_events.occurred_at
+
+    from {{ source('raw', 'message_events') }} as message_events
+    inner join repeated_messages
+        on message_events.message_id = repeated_messages.key_value
+    where message_events.occurred_at < {{ as_of_instant() }}
 
 ),
 
 distinct_events as (
 
-    select distinct
+    select
         cast(message_id as {{ dbt.type_string() }}) as message_id,
         cast(event_type as {{ dbt.type_string() }}) as event_type,
         cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at
 
-    from message_events
-    where occurred_at < {{ as_of_instant() }}
+    from single_events
+
+    union all
+
+    select
+        cast(message_id as {{ dbt.type_string() }}) as message_id,
+        cast(event_type as {{ dbt.type_string() }}) as event_type,
+        cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at
+
+    from repeated_events
 
 ),
 

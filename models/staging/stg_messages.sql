@@ -1,24 +1,13 @@
 {#- One row per message sent before T. Messages of erased customers are excluded; unattributed ones
     (null customer_id) are kept. A message_id landed several times keeps its last-loaded version. -#}
+{%- set landed_columns = [
+    'message_id', 'customer_id', 'channel', 'direction', 'campaign_id', 'sent_at'
+] -%}
 with
 
-messages as (
+deduplicated as (
 
-    select * from {{ source('raw', 'messages') }}
-
-),
-
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by message_id
-            order by _loaded_at desc, _source_file desc, _source_row desc
-        ) as load_rank
-
-    from messages
-    where sent_at < {{ as_of_instant() }}
+    {{ last_loaded_rows('messages', ['message_id'], landed_columns, where='sent_at < ' ~ as_of_instant()) }}
 
 ),
 
@@ -32,10 +21,8 @@ final as (
         cast(campaign_id as {{ dbt.type_string() }}) as campaign_id,
         cast(sent_at as {{ dbt.type_timestamp() }}) as sent_at
 
-    from ranked
-    where
-        load_rank = 1
-        and {{ not_erased('customer_id') }}
+    from deduplicated
+    where {{ not_erased('customer_id') }}
 
 )
 

@@ -1,23 +1,13 @@
 {#- One row per order line (order_id, line_id). Lines carry no timestamp: they count through their order
     (stg_orders applies T and erasure). A line landed several times keeps its last-loaded version. -#}
+{%- set landed_columns = [
+    'order_id', 'line_id', 'product_id', 'quantity', 'unit_price'
+] -%}
 with
 
-order_lines as (
+deduplicated as (
 
-    select * from {{ source('raw', 'order_lines') }}
-
-),
-
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by order_id, line_id
-            order by _loaded_at desc, _source_file desc, _source_row desc
-        ) as load_rank
-
-    from order_lines
+    {{ last_loaded_rows('order_lines', ['order_id', 'line_id'], landed_columns) }}
 
 ),
 
@@ -32,8 +22,7 @@ final as (
         cast(unit_price as {{ type_decimal(18, 2) }}) as unit_price,
         cast(quantity * unit_price as {{ type_decimal(18, 2) }}) as line_amount
 
-    from ranked
-    where load_rank = 1
+    from deduplicated
 
 )
 

@@ -2,13 +2,11 @@
     orders of erased customers excluded. A cancellation at or after T has not happened yet: cancelled_at is
     NULLed. Money stays exact decimal: amounts decimal(18,2), rate decimal(12,6), EUR amounts decimal(30,8)
     (the exact product, never rounded). -#}
+{%- set landed_columns = [
+    'order_id', 'customer_id', 'created_at', 'updated_at', 'currency', 'total_price', 'total_tax',
+    'total_discounts', 'total_refunded', 'discount_codes', 'financial_status', 'cancelled_at', 'source_name'
+] -%}
 with
-
-order_versions as (
-
-    select * from {{ source('raw', 'orders') }}
-
-),
 
 fx_rates as (
 
@@ -18,7 +16,7 @@ fx_rates as (
 
 latest_versions as (
 
-    {{ latest_versions_as_of('order_versions', 'order_id') }}
+    {{ latest_versions_as_of('orders', 'order_id', landed_columns) }}
 
 ),
 

@@ -1,25 +1,15 @@
 {#- One row per web event that occurred before T. Not filtered for erasure: identity stitching needs every
     tagged event (an anonymous_id owned by an erased customer must not turn anonymous); the marts keep only
     customers present in stg_customers. An event_id landed several times keeps its last-loaded version. -#}
+{%- set landed_columns = [
+    'event_id', 'occurred_at', 'anonymous_id', 'customer_id', 'session_id', 'event_type', 'product_id',
+    'page_path'
+] -%}
 with
 
-web_events as (
+deduplicated as (
 
-    select * from {{ source('raw', 'web_events') }}
-
-),
-
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by event_id
-            order by _loaded_at desc, _source_file desc, _source_row desc
-        ) as load_rank
-
-    from web_events
-    where occurred_at < {{ as_of_instant() }}
+    {{ last_loaded_rows('web_events', ['event_id'], landed_columns, where='occurred_at < ' ~ as_of_instant()) }}
 
 ),
 
@@ -35,8 +25,7 @@ final as (
         cast(product_id as {{ dbt.type_string() }}) as product_id,
         cast(page_path as {{ dbt.type_string() }}) as page_path
 
-    from ranked
-    where load_rank = 1
+    from deduplicated
 
 )
 

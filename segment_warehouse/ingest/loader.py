@@ -20,6 +20,7 @@ from segment_warehouse.ingest import csv_source, parquet_source
 from segment_warehouse.ingest.discovery import Fingerprint, LandingFile, discover_files, fingerprint
 from segment_warehouse.ingest.errors import IngestError, LandingFileError, ReconciliationError
 from segment_warehouse.ingest.file_schema import FileSchema, match_columns
+from segment_warehouse.ingest.repeated_keys import record_repeated_keys
 from segment_warehouse.ingest.report import EntityIngestResult, FileLoadResult
 from segment_warehouse.ingest.typing_rules import record_json, typing_query
 
@@ -257,4 +258,25 @@ def ingest_entity(
         )
     if not prepared and not result.files_skipped:
         say(f"{entity_name}: no landing file")
+    _record_repeated_keys(con, entity, result, say)
     return result
+
+
+def _record_repeated_keys(
+    con: duckdb.DuckDBPyConnection, entity: Entity, result: EntityIngestResult, say: Progress
+) -> None:
+    """raw.repeated_keys for the rows loaded now (or left unchecked by an interrupted ingest)."""
+    try:
+        repeated = record_repeated_keys(con, entity)
+    except duckdb.Error as exc:
+        result.error = (
+            f"{entity.name}: the rows are loaded but their repeated keys could not be recorded ({exc}); "
+            "run the ingest again: it retries them"
+        )
+        say(f"{entity.name}: FAILED recording repeated keys: {exc}")
+        return
+    if repeated is not None and repeated.files_checked:
+        say(
+            f"{entity.name}: {repeated.keys_recorded:,} repeated key(s) recorded from {repeated.files_checked} "
+            f"file(s) ({repeated.seconds:.2f} s)"
+        )

@@ -1,0 +1,48 @@
+{#- The rows of raw.<entity> satisfying `where`, one per group of `key_columns`: the first in `order_by`
+    (default: the last loaded). Only a group whose first key column the ingest recorded in raw.repeated_keys
+    (segment_warehouse/ingest/repeated_keys.py) can hold several rows, so only those rows are ranked; every
+    other row passes straight through. A read costs a scan plus a window over the repeated rows, instead of a
+    window over the whole table (about a minute per read at 50 M web events). Renders a select of `columns`;
+    `where` and `order_by` name columns of the entity, unqualified. -#}
+{% macro last_loaded_rows(entity, key_columns, columns, where='1 = 1', order_by=none) -%}
+    {%- set key = key_columns[0] -%}
+    {%- set order_by = order_by or '_loaded_at desc, _source_file desc, _source_row desc' -%}
+    select {{ columns | join(', ') }}
+    from (
+        select landed.*
+        from {{ source('raw', entity) }} as landed
+        left join {{ repeated_keys(entity) }} as repeated
+            on landed.{{ key }} = repeated.key_value
+        where repeated.key_value is null
+    ) as single_rows
+    where {{ where }}
+
+    union all
+
+    select {{ columns | join(', ') }}
+    from (
+        select
+            repeated_rows.*,
+            row_number() over (
+                partition by {{ key_columns | join(', ') }}
+                order by {{ order_by }}
+            ) as load_rank
+        from (
+            select landed.*
+            from {{ source('raw', entity) }} as landed
+            inner join {{ repeated_keys(entity) }} as repeated
+                on landed.{{ key }} = repeated.key_value
+        ) as repeated_rows
+        where {{ where }}
+    ) as ranked
+    where load_rank = 1
+{%- endmacro %}
+
+{#- The keys of raw.<entity> with more than one row, as a subquery with one column, key_value. -#}
+{% macro repeated_keys(entity) -%}
+    (
+        select distinct recorded.key_value
+        from {{ source('raw', 'repeated_keys') }} as recorded
+        where recorded.entity = '{{ entity }}'
+    )
+{%- endmacro %}
