@@ -1,14 +1,10 @@
 {#- One row per distinct (message_id, event_type, occurred_at) that occurred before T: providers retry
     webhooks, so exact duplicates are collapsed here. Only the events of the messages the ingest recorded in
     raw.repeated_keys can be duplicated: those alone go through `distinct`, every other event passes straight
-    through (one scan instead of a distinct over every event). -#}
+    through (one scan instead of a distinct over every event). The repeated keys are read by each branch, not
+    from a shared CTE: DuckDB materializes a CTE read twice, which stops unused columns (the hashed key) from
+    being pruned by the models that read this view. -#}
 with
-
-repeated_messages as (
-
-    {{ repeated_keys('message_events') }}
-
-),
 
 single_events as (
 
@@ -18,7 +14,7 @@ single_events as (
         message_events.occurred_at
 
     from {{ source('raw', 'message_events') }} as message_events
-    left join repeated_messages
+    left join {{ repeated_keys('message_events') }} as repeated_messages
         on message_events.message_id = repeated_messages.key_value
     where
         message_events.occurred_at < {{ as_of_instant() }}
@@ -34,7 +30,7 @@ repeated_events as (
         message_events.occurred_at
 
     from {{ source('raw', 'message_events') }} as message_events
-    inner join repeated_messages
+    inner join {{ repeated_keys('message_events') }} as repeated_messages
         on message_events.message_id = repeated_messages.key_value
     where message_events.occurred_at < {{ as_of_instant() }}
 
