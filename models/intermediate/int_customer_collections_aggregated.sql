@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 {#- One row per (customer, product collection) the customer bought in a valid order before T: how many
     orders, units and EUR, last purchase. The purchase history behind favourite_collection. Lines of products
     without a collection are left out. -#}

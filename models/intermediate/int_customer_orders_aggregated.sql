@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 {#- One row per customer_id with at least one valid order as of T: order counts (all time and in the
     windows of DESIGN §6), first and last order times, money in exact EUR decimals, the amount excl. tax of
     the latest order, the mean gap between orders in fractional days and the share of discounted orders. -#}

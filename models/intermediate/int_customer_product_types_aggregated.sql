@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 {#- One row per (customer, product type) the customer bought in a valid order before T: how many orders,
     units and EUR, first and last purchase. The purchase history behind favourite_product_type. -#}
 with

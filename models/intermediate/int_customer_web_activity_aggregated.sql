@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 {#- One row per customer owning at least one anonymous_id (identity stitching, DESIGN §6): first and last
     web event, last cart event (add_to_cart or begin_checkout), event counts and number of anonymous ids,
     over every event of the anonymous ids the customer owns, before T. Stitching is literal: an event tagged

@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 {#- One row per anonymous_id with at least one event tagged with a customer_id before T, and its owner: the
     customer_id of its latest tagged event (DESIGN §6), occurred_at ties broken by the larger event_id
     (computed in the single pass of int_web_visitors_aggregated). Anonymous ids never tagged before T belong

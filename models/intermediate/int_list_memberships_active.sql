@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 {#- One row per (list_id, customer_id) with a subscription active at T: subscribed before T and not
     unsubscribed before T (an unsubscription at or after T has not happened yet). When several subscriptions
     of the same customer to the same list are active, the latest one is kept (ties: larger list_name). -#}
