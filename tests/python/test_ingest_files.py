@@ -308,7 +308,7 @@ def test_ingest_all_creates_every_raw_table_even_without_files(tmp_path: Path) -
         tables = {
             r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()
         }
-        assert tables == {*(e.entity for e in report.entities), "quarantine", "load_audit"}
+        assert tables == {*(e.entity for e in report.entities), "quarantine", "load_audit", "repeated_keys"}
     finally:
         con.close()
 
