@@ -221,30 +221,38 @@ classified as (
             when {{ is_email_moderate() }} then 'moderate'
             when {{ is_email_dormant() }} then 'dormant'
             else 'none'
-        end as engagement_tier,
-        case
-            when orders_count > 0
-                then ntile({{ var('rfm_score_buckets') }}) over (
-                    partition by orders_count > 0
-                    order by last_order_at, customer_id
-                )
-        end as rfm_recency_score,
-        case
-            when orders_count > 0
-                then ntile({{ var('rfm_score_buckets') }}) over (
-                    partition by orders_count > 0
-                    order by orders_count, customer_id
-                )
-        end as rfm_frequency_score,
-        case
-            when orders_count > 0
-                then ntile({{ var('rfm_score_buckets') }}) over (
-                    partition by orders_count > 0
-                    order by total_spent_eur, customer_id
-                )
-        end as rfm_monetary_score
+        end as engagement_tier
 
     from joined
+
+),
+
+rfm_scores as (
+
+    -- RFM quantiles among customers with at least one order (null for the others), ranked on narrow rows:
+    -- a window over the whole wide customer row would sort every column three times
+    select
+        customer_id,
+        ntile({{ var('rfm_score_buckets') }}) over (order by last_order_at, customer_id) as rfm_recency_score,
+        ntile({{ var('rfm_score_buckets') }}) over (order by orders_count, customer_id) as rfm_frequency_score,
+        ntile({{ var('rfm_score_buckets') }}) over (order by total_spent_eur, customer_id) as rfm_monetary_score
+
+    from joined
+    where orders_count > 0
+
+),
+
+scored as (
+
+    select
+        classified.*,
+        rfm_scores.rfm_recency_score,
+        rfm_scores.rfm_frequency_score,
+        rfm_scores.rfm_monetary_score
+
+    from classified
+    left join rfm_scores
+        on classified.customer_id = rfm_scores.customer_id
 
 ),
 
@@ -317,7 +325,7 @@ final as (
         cast(lifecycle_stage as {{ dbt.type_string() }}) as lifecycle_stage,
         cast(engagement_tier as {{ dbt.type_string() }}) as engagement_tier
 
-    from classified
+    from scored
 
 )
 
