@@ -2,15 +2,12 @@
 
 Peak memory is the larger of two readings: the sum of the resident set sizes of the child's whole process
 tree, sampled every `sample_seconds`, and the kernel's exact high-water mark of the largest single process
-(`ru_maxrss` from wait4). Linux carries the parent's own high-water mark into a child started by fork/vfork
-and exec, so a `ru_maxrss` not above this process's own high-water mark says nothing about the child and is
-ignored (the sampled tree counts). Linux only (reads /proc).
+(`ru_maxrss` from wait4). Linux only (reads /proc).
 """
 
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -118,7 +115,5 @@ def measure_command(
         wall = time.perf_counter() - started
     returncode = os.waitstatus_to_exitcode(status)
     process.returncode = returncode  # reaped by wait4: keep Popen from waiting again
-    child_high_water = rusage.ru_maxrss * 1024  # ru_maxrss is in KiB on Linux
-    inherited = child_high_water <= resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    peak = peak_tree if inherited else max(peak_tree, child_high_water)
+    peak = max(peak_tree, rusage.ru_maxrss * 1024)  # ru_maxrss is in KiB on Linux
     return Measurement(label, tuple(command), wall, peak, returncode, log_path)
