@@ -74,19 +74,13 @@ def record_repeated_keys(con: duckdb.DuckDBPyConnection, entity: Entity) -> Repe
     recorded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     con.execute("begin transaction")
     try:
-        con.execute(
+        # DuckDB answers an insert with the number of rows it inserted
+        inserted = con.execute(
             "insert into raw.repeated_keys (entity, key_value, recorded_at) "
             f"select distinct cast(? as varchar), cast({key} as varchar), cast(? as timestamp) from {table} "
             f"where {row_hash} in ({candidates}) "
             f"and cast({key} as varchar) not in (select key_value from raw.repeated_keys where entity = ?)",
             [entity.name, recorded_at, *parameters, entity.name],
-        )
-        inserted = con.execute(
-            "select count(*) from raw.repeated_keys where entity = ? and recorded_at = ?",
-            [
-                entity.name,
-                recorded_at,
-            ],
         ).fetchone()
         con.execute(
             "update raw.load_audit set repeated_keys_checked = true "
