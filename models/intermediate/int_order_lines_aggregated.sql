@@ -10,16 +10,35 @@ order_lines as (
 
 ),
 
-final as (
+line_totals as (
 
     select
         order_id,
         cast(count(*) as {{ dbt.type_bigint() }}) as line_count,
-        cast(sum(quantity) as {{ dbt.type_bigint() }}) as units,
-        {{ string_agg_distinct('product_type') }} as product_types
+        cast(sum(quantity) as {{ dbt.type_bigint() }}) as units
 
     from order_lines
     group by order_id
+
+),
+
+product_type_lists as (
+
+    {{ distinct_value_lists('order_lines', 'order_id', 'product_type', 'product_types') }}
+
+),
+
+final as (
+
+    select
+        line_totals.order_id,
+        line_totals.line_count,
+        line_totals.units,
+        product_type_lists.product_types
+
+    from line_totals
+    left join product_type_lists
+        on line_totals.order_id = product_type_lists.order_id
 
 )
 

@@ -74,12 +74,7 @@ favourite_product_types as (
 
 product_type_lists as (
 
-    select
-        customer_id,
-        {{ string_agg_distinct('product_type') }} as product_types
-
-    from customer_product_types
-    group by customer_id
+    {{ distinct_value_lists('customer_product_types', 'customer_id', 'product_type', 'product_types') }}
 
 ),
 
@@ -97,15 +92,20 @@ favourite_collections as (
 
 ),
 
-customer_lists as (
+list_counts as (
 
     select
         customer_id,
-        {{ string_agg_distinct('list_name') }} as list_names,
         count(*) as lists_count
 
     from list_memberships
     group by customer_id
+
+),
+
+list_name_lists as (
+
+    {{ distinct_value_lists('list_memberships', 'customer_id', 'list_name', 'list_names') }}
 
 ),
 
@@ -175,8 +175,8 @@ joined as (
             'customer_messaging.last_inbound_at',
             'customer_messaging.last_engaged_at',
         ]) }} as last_activity_at,
-        customer_lists.list_names,
-        coalesce(customer_lists.lists_count, 0) as lists_count
+        list_name_lists.list_names,
+        coalesce(list_counts.lists_count, 0) as lists_count
 
     from customers
     left join customer_orders
@@ -199,8 +199,10 @@ joined as (
         on
             customers.customer_id = favourite_collections.customer_id
             and favourite_collections.preference_rank = 1
-    left join customer_lists
-        on customers.customer_id = customer_lists.customer_id
+    left join list_counts
+        on customers.customer_id = list_counts.customer_id
+    left join list_name_lists
+        on customers.customer_id = list_name_lists.customer_id
 
 ),
 
