@@ -78,20 +78,41 @@ entry_windows as (
 
 ),
 
+entry_counts as (
+
+    select
+        segment_name,
+        entry_date,
+        count(*) as entered
+    from entry_windows
+    group by segment_name, entry_date
+
+),
+
+orders_after_first_entry as (
+
+    -- only orders placed after the earliest entry can fall in a window: on a history of one as-of date, none
+    select orders.*
+    from orders
+    where orders.created_at >= (select min(entered_at) from entry_windows)
+
+),
+
 entry_orders as (
 
+    -- entries with at least one order in their long window (the others only count as entered): grouping just
+    -- these keeps the aggregate small, whatever the number of members
     select
         entry_windows.segment_name,
         entry_windows.entry_date,
         entry_windows.member_id,
         count(case when orders.created_at < entry_windows.short_window_end then orders.order_id end)
             as orders_short,
-        count(orders.order_id) as orders_long,
         sum(case when orders.created_at < entry_windows.short_window_end then orders.net_amount_eur end)
             as revenue_short_eur,
         sum(orders.net_amount_eur) as revenue_long_eur
     from entry_windows
-    left join orders
+    inner join orders_after_first_entry as orders
         on
             entry_windows.buyer_customer_id = orders.customer_id
             and orders.created_at >= entry_windows.entered_at
@@ -100,18 +121,35 @@ entry_orders as (
 
 ),
 
-per_entry_date as (
+orders_per_entry_date as (
 
     select
         segment_name,
         entry_date,
-        count(*) as entered,
         count(case when orders_short > 0 then 1 end) as ordered_7d,
-        count(case when orders_long > 0 then 1 end) as ordered_30d,
-        coalesce(sum(revenue_short_eur), 0) as revenue_7d_eur,
-        coalesce(sum(revenue_long_eur), 0) as revenue_30d_eur
+        count(*) as ordered_30d,
+        sum(revenue_short_eur) as revenue_7d_eur,
+        sum(revenue_long_eur) as revenue_30d_eur
     from entry_orders
     group by segment_name, entry_date
+
+),
+
+per_entry_date as (
+
+    select
+        entry_counts.segment_name,
+        entry_counts.entry_date,
+        entry_counts.entered,
+        coalesce(orders_per_entry_date.ordered_7d, 0) as ordered_7d,
+        coalesce(orders_per_entry_date.ordered_30d, 0) as ordered_30d,
+        coalesce(orders_per_entry_date.revenue_7d_eur, 0) as revenue_7d_eur,
+        coalesce(orders_per_entry_date.revenue_30d_eur, 0) as revenue_30d_eur
+    from entry_counts
+    left join orders_per_entry_date
+        on
+            entry_counts.segment_name = orders_per_entry_date.segment_name
+            and entry_counts.entry_date = orders_per_entry_date.entry_date
 
 ),
 
