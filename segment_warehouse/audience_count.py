@@ -20,6 +20,7 @@ import duckdb
 from segment_warehouse.cli import UserError
 from segment_warehouse.filter_expression import FilterRefused, validate_filter
 from segment_warehouse.settings import Settings
+from segment_warehouse.warehouse import configure
 
 #: how many countries the breakdown lists
 TOP_COUNTRIES = 10
@@ -160,7 +161,7 @@ def open_for_counting(path: Path) -> duckdb.DuckDBPyConnection:
             f"cannot open {path} read-only: {first_line}. If a run is writing the working warehouse, publish a "
             "serving copy (`segments publish`) or try again when the run has finished"
         ) from None
-    con.execute("set TimeZone = 'UTC'")
+    configure(con)
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")
     return con

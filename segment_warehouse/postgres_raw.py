@@ -26,6 +26,7 @@ import psycopg
 from psycopg import sql
 
 from segment_warehouse.settings import Settings
+from segment_warehouse.warehouse import configure
 
 #: DuckDB column type -> PostgreSQL column type (what the raw contract uses, DESIGN §5 / contract.py)
 TYPE_MAP: dict[str, str] = {
@@ -128,7 +129,7 @@ def copy_raw_to_postgres(
     """
     own_duckdb = duckdb_con is None
     if duckdb_con is None:
-        duckdb_con = duckdb.connect(str(Settings.from_env().duckdb_path), read_only=True)
+        duckdb_con = configure(duckdb.connect(str(Settings.from_env().duckdb_path), read_only=True))
     own_pg = pg_conn is None
     if pg_conn is None:
         pg_conn = psycopg.connect(**postgres_connection_settings())

@@ -47,6 +47,7 @@ import yaml
 from segment_warehouse import settings as settings_module
 from segment_warehouse.cli import UserError
 from segment_warehouse.settings import Settings, parse_as_of
+from segment_warehouse.warehouse import configure
 
 #: schemas published to readers (DESIGN §3: marts and segments are what BI tools read)
 PUBLISHED_SCHEMAS = ("marts", "segments")
@@ -109,15 +110,16 @@ def _published_relations(con: duckdb.DuckDBPyConnection, catalog: str) -> list[t
     return [(s, t) for s, t in rows if not (s == "marts" and t in {MARKER_TABLE, MARKER_TABLES_TABLE})]
 
 
-def _open_working(working_path: Path) -> duckdb.DuckDBPyConnection:
+def _open_working(working_path: Path, settings: Settings) -> duckdb.DuckDBPyConnection:
     """The working warehouse, read-only; or, when this process already has it open read-write (the run's own
-    connection), a new connection to that same database instance (DuckDB refuses a second configuration)."""
+    connection), a new connection to that same database instance (DuckDB refuses a second configuration).
+    UTC, threads and memory_limit from `settings`."""
     if not working_path.exists():
         raise UserError(f"working warehouse {working_path} does not exist: run `segments run` first")
     try:
-        return duckdb.connect(str(working_path), read_only=True)
+        return configure(duckdb.connect(str(working_path), read_only=True), settings)
     except duckdb.ConnectionException:  # already open in this process with another configuration
-        return duckdb.connect(str(working_path))
+        return configure(duckdb.connect(str(working_path)), settings)
     except duckdb.Error as exc:
         raise UserError(
             f"cannot read the working warehouse {working_path}: {str(exc).splitlines()[0]}. "
@@ -127,7 +129,7 @@ def _open_working(working_path: Path) -> duckdb.DuckDBPyConnection:
 
 @contextlib.contextmanager
 def _snapshot_connection(
-    temp_path: Path, working_path: Path, con: duckdb.DuckDBPyConnection | None
+    temp_path: Path, working_path: Path, con: duckdb.DuckDBPyConnection | None, settings: Settings
 ) -> Iterator[tuple[duckdb.DuckDBPyConnection, str, str]]:
     """A connection that sees the working warehouse (source catalog) and the new file (target catalog).
 
@@ -135,10 +137,8 @@ def _snapshot_connection(
     own to the working warehouse, and detached (closed) at the end.
     """
     own = con is None
-    connection = _open_working(working_path) if con is None else con
+    connection = _open_working(working_path, settings) if con is None else con
     try:
-        if own:
-            connection.execute("set TimeZone = 'UTC'")
         source = connection.execute("select current_database()").fetchone()[0]
         target = f"serving_snapshot_{uuid.uuid4().hex[:8]}"
         connection.execute(f"attach {_literal(str(temp_path))} as {_quote(target)} (read_write)")
@@ -284,7 +284,7 @@ def publish(
     temp_path = serving_path.with_name(f".{serving_path.stem}-{uuid.uuid4().hex[:12]}.duckdb")
     staging_dir = versions_dir / f".staging-{version_name}-{uuid.uuid4().hex[:8]}"
     try:
-        with _snapshot_connection(temp_path, settings.duckdb_path, con) as (snap, source, target):
+        with _snapshot_connection(temp_path, settings.duckdb_path, con, settings) as (snap, source, target):
             tables = _copy_tables(snap, source, target, day, published_at, settings.duckdb_path)
             _write_parquet(snap, target, staging_dir, tables)
             snap.execute(f"checkpoint {_quote(target)}")

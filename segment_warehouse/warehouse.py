@@ -22,6 +22,16 @@ def connect(
     elif not target.exists():
         raise FileNotFoundError(f"warehouse {target} does not exist: run `segments run` first")
     con = duckdb.connect(str(target), read_only=read_only)
+    return configure(con, settings)
+
+
+def configure(con: duckdb.DuckDBPyConnection, settings: Settings | None = None) -> duckdb.DuckDBPyConnection:
+    """UTC, and SEGMENTS_THREADS / SEGMENTS_MEMORY_LIMIT, on a connection opened by other means.
+
+    Without them DuckDB takes the machine's zone, every core and 80 % of the machine's memory: a copy of the
+    warehouse would not stay within the memory the daily job is given.
+    """
+    settings = settings or Settings.from_env()
     con.execute("set TimeZone = 'UTC'")
     con.execute(f"set threads = {int(settings.threads)}")
     con.execute(f"set memory_limit = '{settings.memory_limit}'")

@@ -2,7 +2,8 @@
 
 Their keys are those dagster-dbt gives the dbt sources ``source('raw', '<entity>')``, so the lineage
 runs from the landing files through raw into staging. One step loads every selected entity through
-one DuckDB connection (segment_warehouse.ingest); each materialization carries the load audit (files
+one DuckDB connection, in a child process whose memory is released when it ends
+(segment_warehouse.ingest.isolated); each materialization carries the load audit (files
 loaded and skipped, rows read, loaded, quarantined), the table's row count, and the quarantine's
 main reasons as metadata. A file that cannot be loaded at all (missing required column, not UTF-8)
 fails its entity's asset, which stops everything downstream.
@@ -11,12 +12,12 @@ fails its entity's asset, which stops everything downstream.
 from collections.abc import Iterator
 
 import dagster as dg
-import duckdb
 
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.retries import retry_transient_failures
 from segment_warehouse.contract import ENTITIES, ENTITY_NAMES
-from segment_warehouse.ingest import EntityIngestResult, ingest_all
+from segment_warehouse.ingest import EntityIngestResult
+from segment_warehouse.ingest.isolated import RawTableState, ingest_in_subprocess
 
 #: name of the op that loads the landing files
 INGEST_OP = "landing_ingest"
@@ -60,35 +61,27 @@ def _entity_description(entity: str) -> str:
     )
 
 
-def _quarantine_reasons(con: duckdb.DuckDBPyConnection, entity: str, limit: int = 5) -> str:
-    rows = con.execute(
-        "select reason, count(*) as n from raw.quarantine where entity = ? group by reason order by n desc, reason "
-        f"limit {int(limit)}",
-        [entity],
-    ).fetchall()
-    return "\n".join(f"- {n:,} × {reason}" for reason, n in rows) or "(none)"
+def _quarantine_reasons(state: RawTableState) -> str:
+    return "\n".join(f"- {n:,} × {reason}" for reason, n in state.quarantine_reasons) or "(none)"
 
 
-def _materialization(con: duckdb.DuckDBPyConnection, result: EntityIngestResult) -> dg.MaterializeResult:
-    entity = result.entity
-    table_rows = con.execute(f"select count(*) from raw.{entity}").fetchone()
-    quarantined_total = con.execute("select count(*) from raw.quarantine where entity = ?", [entity]).fetchone()
+def _materialization(result: EntityIngestResult, state: RawTableState) -> dg.MaterializeResult:
     files = "\n".join(
         f"- {f.source_file}: {f.rows_read:,} read, {f.rows_loaded:,} loaded, {f.rows_quarantined:,} quarantined"
         for f in result.files_loaded
     )
     return dg.MaterializeResult(
-        asset_key=raw_asset_key(entity),
+        asset_key=raw_asset_key(result.entity),
         metadata={
-            "dagster/row_count": int(table_rows[0]) if table_rows else 0,
+            "dagster/row_count": state.row_count,
             "files_loaded": len(result.files_loaded),
             "files_skipped": len(result.files_skipped),
             "rows_read": result.rows_read,
             "rows_loaded": result.rows_loaded,
             "rows_quarantined": result.rows_quarantined,
-            "quarantined_total": int(quarantined_total[0]) if quarantined_total else 0,
+            "quarantined_total": state.quarantined_total,
             "load_audit": dg.MetadataValue.md(files or "no new file (every landing file was already loaded)"),
-            "quarantine_reasons": dg.MetadataValue.md(_quarantine_reasons(con, entity)),
+            "quarantine_reasons": dg.MetadataValue.md(_quarantine_reasons(state)),
         },
     )
 
@@ -121,11 +114,14 @@ def build_ingest_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDef
         """Load the new landing files of the selected entities into raw (already-loaded files are skipped)."""
         entities = [key.path[-1] for key in context.selected_asset_keys]
         entities = [e for e in ENTITY_NAMES if e in entities]
-        with retry_transient_failures(context), warehouse.connection() as con:
-            report = ingest_all(landing_dir=warehouse.landing(), con=con, entities=entities, progress=context.log.info)
-            for result in report.entities:
-                if result.ok:
-                    yield _materialization(con, result)
+        with retry_transient_failures(context):
+            # in a child process: the memory of a big load is given back before the dbt build starts
+            report, states = ingest_in_subprocess(
+                warehouse.landing(), warehouse.settings(), entities, progress=context.log.info
+            )
+        for result in report.entities:
+            if result.ok:
+                yield _materialization(result, states[result.entity])
         if not report.ok:
             details = "; ".join(f"{e.entity}: {e.error}" for e in report.failed)
             raise dg.Failure(
