@@ -34,6 +34,7 @@ from orchestration.partitions import as_of_date
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.retries import is_transient, retry_request
 from orchestration.table_metrics import row_count, segment_metadata, segment_size
+from segment_warehouse.memory import release_freed_memory
 
 #: name of the op (and of the step in run logs) that runs dbt build
 DBT_BUILD_OP = "dbt_build"
@@ -134,6 +135,7 @@ def build_dbt_assets(project: DbtProject, partitions_def: dg.PartitionsDefinitio
     ) -> Iterator[Any]:
         """``dbt build`` of the selected models, seeds and tests as of the partition's date."""
         as_of = as_of_date(context)
+        release_freed_memory()  # the dbt process runs beside this one: give back what earlier steps freed
         with _environment(AS_OF_ENV, as_of.isoformat()):
             invocation = dbt.cli(
                 ["build"],

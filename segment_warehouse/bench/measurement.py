@@ -2,19 +2,42 @@
 
 Peak memory is the larger of two readings: the sum of the resident set sizes of the child's whole process
 tree, sampled every `sample_seconds`, and the kernel's exact high-water mark of the largest single process
-(`ru_maxrss` from wait4). Linux only (reads /proc).
+(`ru_maxrss`). Linux only (reads /proc).
+
+The command is started by a small launcher process (:data:`LAUNCHER`), which reports the command's
+`ru_maxrss`. Started directly, the command's reading would include the benchmark's own memory: Linux carries
+the high-water mark of the memory a child was forked from into its `ru_maxrss` across exec, and the benchmark
+process itself may hold gigabytes (it reads the warehouses it measures).
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+#: python -I -S -c LAUNCHER RUSAGE_FILE COMMAND...: runs COMMAND, writes its ru_maxrss (KiB) to RUSAGE_FILE,
+#: and ends as COMMAND ended (same exit code, or killed by the same signal)
+LAUNCHER = """
+import os, signal, sys
+rusage_file, command = sys.argv[1], sys.argv[2:]
+pid = os.posix_spawnp(command[0], command, os.environ)
+_, status, usage = os.wait4(pid, 0)
+with open(rusage_file, "w") as handle:
+    handle.write(str(usage.ru_maxrss))
+code = os.waitstatus_to_exitcode(status)
+if code < 0:
+    if -code not in (signal.SIGKILL, signal.SIGSTOP):
+        signal.signal(-code, signal.SIG_DFL)
+    os.kill(os.getpid(), -code)
+sys.exit(code)
+"""
 GIB = 1024**3
 MIB = 1024**2
 
@@ -79,6 +102,14 @@ def process_tree_rss(root_pid: int) -> int:
     return total
 
 
+def _reported_maxrss(rusage_file: Path) -> int:
+    """The command's ru_maxrss in bytes as the launcher wrote it (KiB on Linux); 0 if it could not."""
+    try:
+        return int(rusage_file.read_text(encoding="ascii").strip()) * 1024
+    except (OSError, ValueError):
+        return 0
+
+
 def measure_command(
     label: str,
     command: Sequence[str],
@@ -95,14 +126,16 @@ def measure_command(
     `heartbeat(elapsed_seconds, current_rss_bytes)` is called every `heartbeat_seconds` while it runs.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    rusage_file = log_path.with_name(log_path.name + ".maxrss")
+    rusage_file.unlink(missing_ok=True)
+    launched = [sys.executable, "-I", "-S", "-c", LAUNCHER, str(rusage_file), *command]
     with log_path.open("wb") as log:
         started = time.perf_counter()
-        process = subprocess.Popen(list(command), stdout=log, stderr=subprocess.STDOUT, env=dict(env), cwd=cwd)
+        process = subprocess.Popen(launched, stdout=log, stderr=subprocess.STDOUT, env=dict(env), cwd=cwd)
         peak_tree = 0
         next_heartbeat = started + heartbeat_seconds
         while True:
-            # wait4 (not Popen.poll) so that the kernel's rusage of the child comes back with its exit status
-            pid, status, rusage = os.wait4(process.pid, os.WNOHANG)
+            pid, status, _ = os.wait4(process.pid, os.WNOHANG)
             if pid != 0:
                 break
             current = process_tree_rss(process.pid)
@@ -115,5 +148,6 @@ def measure_command(
         wall = time.perf_counter() - started
     returncode = os.waitstatus_to_exitcode(status)
     process.returncode = returncode  # reaped by wait4: keep Popen from waiting again
-    peak = max(peak_tree, rusage.ru_maxrss * 1024)  # ru_maxrss is in KiB on Linux
+    peak = max(peak_tree, _reported_maxrss(rusage_file))
+    rusage_file.unlink(missing_ok=True)
     return Measurement(label, tuple(command), wall, peak, returncode, log_path)

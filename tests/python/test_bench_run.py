@@ -34,6 +34,29 @@ def test_measure_command_reports_peak_memory_of_the_child(tmp_path: Path) -> Non
     assert measurement.wall_seconds > 0
 
 
+def test_the_benchmark_process_own_memory_does_not_count_in_the_child_peak(tmp_path: Path) -> None:
+    # Linux carries the high-water mark of the process a child is forked from into the child's ru_maxrss:
+    # measured directly, a tiny command started from a process holding 800 MiB would read as >= 800 MiB
+    held = bytearray(800 * MIB)
+    held[::4096] = b"x" * len(held[::4096])
+
+    measurement = measure_command("tiny", [sys.executable, "-c", "pass"], env=os.environ, log_path=tmp_path / "t.log")
+
+    assert measurement.ok
+    assert measurement.peak_rss_bytes < 300 * MIB, measurement.peak_rss_bytes / MIB
+    del held
+
+
+def test_measure_command_reports_a_child_killed_by_a_signal(tmp_path: Path) -> None:
+    kill_self = "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"
+    measurement = measure_command(
+        "killed", [sys.executable, "-c", kill_self], env=os.environ, log_path=tmp_path / "k.log"
+    )
+
+    assert measurement.returncode == -9
+    assert not measurement.ok
+
+
 def test_measure_command_reports_the_exit_code_and_keeps_the_output(tmp_path: Path) -> None:
     measurement = measure_command(
         "fail",
