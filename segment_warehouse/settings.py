@@ -10,6 +10,11 @@ from pathlib import Path
 #: repository root: the dbt project lives here
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
+#: DuckDB memory_limit when SEGMENTS_MEMORY_LIMIT is unset (profiles.yml has the same default). DuckDB spills
+#: beyond it; its process holds somewhat more than the limit, and the daily job's Dagster process runs beside
+#: the dbt process, so the machine's peak is about twice this (README "Memory and threads").
+DEFAULT_MEMORY_LIMIT = "1GB"
+
 
 def _path(env: str, default: str) -> Path:
     value = os.environ.get(env) or default
@@ -43,7 +48,7 @@ class Settings:
             serving_parquet_dir=_path("SEGMENTS_SERVING_PARQUET_DIR", str(duckdb_path.parent / "serving")),
             exports_dir=_path("SEGMENTS_EXPORTS_DIR", "exports"),
             threads=int(os.environ.get("SEGMENTS_THREADS", "2")),
-            memory_limit=os.environ.get("SEGMENTS_MEMORY_LIMIT", "4GB"),
+            memory_limit=os.environ.get("SEGMENTS_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
         )
 
 

@@ -11,7 +11,8 @@ For each size N, in a fresh directory:
   4. `segments generate --since D --end-date D+1` into the same landing directory (one new day of files)
   5. `segments run --as-of D+1`                                  the next day's run on the same warehouse
   6. floor again, as of D+1
-  7. at the largest size, a full run as of D+1 on a fresh warehouse under --constrained-memory-limit
+  7. at the largest size, a full run as of D+1 on a fresh warehouse under --constrained-memory-limit, unless
+     the runs above already ran under that limit (the default memory_limit is 1GB)
 Every step runs in a subprocess: wall time and peak memory (resident set of the whole process tree) are
 measured from outside. Then rows per model, how the floor agrees with marts.customers, and the targets
 (at 1 000 000 customers on 2 cores: full run <= 60 s and <= 3 x the floor, peak <= 2 GiB, completes under
@@ -32,7 +33,7 @@ from pathlib import Path
 import duckdb
 
 from segment_warehouse.bench.measurement import GIB, MIB, Measurement, measure_command
-from segment_warehouse.settings import PROJECT_DIR
+from segment_warehouse.settings import DEFAULT_MEMORY_LIMIT, PROJECT_DIR
 
 DEFAULT_SIZES = (100_000, 1_000_000)
 #: a fixed as-of date, so that every benchmark computes the same thing
@@ -337,9 +338,10 @@ def print_floor_agreement(result: SizeResult) -> None:
 
 
 def print_summary(results: list[SizeResult], args: argparse.Namespace) -> None:
-    limit = args.memory_limit or os.environ.get("SEGMENTS_MEMORY_LIMIT") or "profile default"
+    limit = effective_memory_limit(args)
     print(
-        f"\nSummary (as of {args.as_of}; threads {args.threads or os.environ.get('SEGMENTS_THREADS', 2)}; "
+        f"\nSummary (as of {args.as_of}; DuckDB threads {args.threads or os.environ.get('SEGMENTS_THREADS', 2)}; "
+        f"dbt threads {os.environ.get('SEGMENTS_DBT_THREADS', 1)}; "
         f"DuckDB memory_limit {limit}; exports {'included' if args.with_exports else 'skipped'})"
     )
     header = f"  {'customers':>10}  {'step':<44}  {'wall s':>14}  {'peak MiB':>9}  {'vs floor':>8}  {'vs full':>8}"
@@ -373,6 +375,17 @@ def print_summary(results: list[SizeResult], args: argparse.Namespace) -> None:
         print_targets(r, args)
 
 
+def effective_memory_limit(args: argparse.Namespace) -> str:
+    """The memory_limit the full and next day's runs ran under: --memory-limit, else the environment's."""
+    return args.memory_limit or os.environ.get("SEGMENTS_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
+
+
+def runs_already_constrained(args: argparse.Namespace) -> bool:
+    """True when the main runs already ran under --constrained-memory-limit (no need to run it again)."""
+    limit = args.constrained_memory_limit
+    return limit is not None and limit.replace(" ", "").lower() == effective_memory_limit(args).replace(" ", "").lower()
+
+
 def print_targets(result: SizeResult, args: argparse.Namespace) -> None:
     s = result.steps
     full, floor, nxt = s.get("full_run"), s.get("floor_full"), s.get("next_run")
@@ -401,6 +414,11 @@ def print_targets(result: SizeResult, args: argparse.Namespace) -> None:
     )
     if args.constrained_memory_limit is None:
         line("completes under a low memory_limit: not requested (--constrained-memory-limit none)", None)
+    elif runs_already_constrained(args):
+        line(
+            f"completes under memory_limit {args.constrained_memory_limit}: the full and next day's runs ran under it",
+            (ran and nxt is not None and nxt.ok) if full is not None else None,
+        )
     else:
         line(
             f"completes under memory_limit {args.constrained_memory_limit}: "
@@ -434,9 +452,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--constrained-memory-limit",
         default="1GB",
-        help="at the largest size, one more full run under this memory_limit ('none' to skip; default 1GB)",
+        help=(
+            "at the largest size, one more full run under this memory_limit, unless the runs already ran under it "
+            "('none' to skip; default 1GB)"
+        ),
     )
-    parser.add_argument("--threads", type=int, default=None, help="DuckDB/dbt threads (default: SEGMENTS_THREADS or 2)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="DuckDB threads per query (default: SEGMENTS_THREADS or 2)"
+    )
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=DEFAULT_AS_OF, help="as-of date D")
     parser.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
     parser.add_argument(
@@ -458,6 +481,7 @@ def main(argv: list[str] | None = None) -> int:
     largest = max(args.sizes)
     for customers in args.sizes:
         constrained = args.constrained_memory_limit is not None and customers == largest
+        constrained = constrained and not runs_already_constrained(args)
         results.append(bench_size(customers, args=args, work_dir=work_dir, constrained=constrained))
 
     for result in results:

@@ -5,6 +5,7 @@ No timing is asserted (benchmarks print numbers); these tests check that what th
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import os
 import sys
@@ -16,7 +17,7 @@ import pytest
 
 from segment_warehouse.bench.floor import render_floor_query, run_floor
 from segment_warehouse.bench.measurement import MIB, measure_command
-from segment_warehouse.bench.run import compare_with_floor, count_rows
+from segment_warehouse.bench.run import compare_with_floor, count_rows, runs_already_constrained
 from segment_warehouse.contract import ENTITIES, raw_table_ddl
 
 AS_OF = dt.date(2026, 11, 22)  # T = 2026-11-23 00:00:00 UTC
@@ -163,3 +164,16 @@ def test_compare_with_floor_counts_differing_customers_per_column(landing: Path,
     assert note == ""
     assert differing == {"(customer present on one side only)": 1, "orders_count": 1}
     assert count_rows(warehouse) == {"marts.customers": 2}
+
+
+def test_the_constrained_run_is_skipped_only_when_the_runs_already_had_that_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SEGMENTS_MEMORY_LIMIT", raising=False)
+    default = argparse.Namespace(memory_limit=None, constrained_memory_limit="1GB")
+    assert runs_already_constrained(default)  # the default memory_limit is 1GB
+    assert runs_already_constrained(argparse.Namespace(memory_limit="1 gb", constrained_memory_limit="1GB"))
+    assert not runs_already_constrained(argparse.Namespace(memory_limit="4GB", constrained_memory_limit="1GB"))
+    assert not runs_already_constrained(argparse.Namespace(memory_limit=None, constrained_memory_limit=None))
+    monkeypatch.setenv("SEGMENTS_MEMORY_LIMIT", "4GB")
+    assert not runs_already_constrained(default)

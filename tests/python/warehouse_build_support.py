@@ -50,6 +50,7 @@ class ScratchWarehouse:
             "SEGMENTS_DUCKDB_PATH": str(self.db_path),
             "SEGMENTS_LANDING_DIR": str(self.root / "landing"),
             "SEGMENTS_THREADS": str(self.threads),
+            "SEGMENTS_DBT_THREADS": str(self.threads),
         }
 
     def ingest(self, landing_dir: Path) -> None:
