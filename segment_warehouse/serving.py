@@ -139,6 +139,8 @@ def _snapshot_connection(
     own = con is None
     connection = _open_working(working_path, settings) if con is None else con
     try:
+        if own:  # the serving copy has no row order to keep (copying 49.5 M rows: 55 s instead of 66 s)
+            connection.execute("set preserve_insertion_order = false")
         source = connection.execute("select current_database()").fetchone()[0]
         target = f"serving_snapshot_{uuid.uuid4().hex[:8]}"
         connection.execute(f"attach {_literal(str(temp_path))} as {_quote(target)} (read_write)")

@@ -4,7 +4,7 @@
     aggregating the lines while joining them to the orders does not fit the memory budget at 10M orders. -#}
 with
 
-order_lines as (
+order_lines as {{ not_materialized() }} (
 
     select * from {{ ref('int_order_lines_enriched') }}
 

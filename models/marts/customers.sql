@@ -40,7 +40,7 @@ customer_locations as (
 
 ),
 
-customer_product_types as (
+customer_product_types as {{ not_materialized() }} (
 
     select * from {{ ref('int_customer_product_types_aggregated') }}
 
@@ -52,7 +52,7 @@ customer_collections as (
 
 ),
 
-list_memberships as (
+list_memberships as {{ not_materialized() }} (
 
     select * from {{ ref('int_list_memberships_active') }}
 

@@ -10,9 +10,15 @@
     Recomputed from the whole history on every run. -#}
 with
 
-memberships as (
+memberships as {{ not_materialized() }} (
 
-    select * from {{ ref('segment_memberships') }}
+    -- read three times: inlined where it is read (not_materialized), only the columns used
+    select
+        as_of_date,
+        segment_name,
+        customer_id,
+        member_type
+    from {{ ref('segment_memberships') }}
 
 ),
 

@@ -8,9 +8,14 @@
     corrects the entries and exits of the date after it. -#}
 with
 
-memberships as (
+memberships as {{ not_materialized() }} (
 
-    select * from {{ ref('segment_memberships') }}
+    -- read six times: inlined where it is read (not_materialized), only the keys
+    select
+        as_of_date,
+        segment_name,
+        customer_id
+    from {{ ref('segment_memberships') }}
 
 ),
 
