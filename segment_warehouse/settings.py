@@ -16,6 +16,11 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_MEMORY_LIMIT = "1GB"
 
 
+def memory_limit_from_env() -> str:
+    """SEGMENTS_MEMORY_LIMIT, or DEFAULT_MEMORY_LIMIT when it is unset or empty."""
+    return os.environ.get("SEGMENTS_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
+
+
 def _path(env: str, default: str) -> Path:
     value = os.environ.get(env) or default
     path = Path(value)
@@ -48,7 +53,7 @@ class Settings:
             serving_parquet_dir=_path("SEGMENTS_SERVING_PARQUET_DIR", str(duckdb_path.parent / "serving")),
             exports_dir=_path("SEGMENTS_EXPORTS_DIR", "exports"),
             threads=int(os.environ.get("SEGMENTS_THREADS", "2")),
-            memory_limit=os.environ.get("SEGMENTS_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
+            memory_limit=memory_limit_from_env(),
         )
 
 

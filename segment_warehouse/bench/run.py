@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 
 from segment_warehouse.bench.measurement import GIB, MIB, Measurement, measure_command
-from segment_warehouse.settings import DEFAULT_MEMORY_LIMIT, PROJECT_DIR
+from segment_warehouse.settings import PROJECT_DIR, memory_limit_from_env
 
 DEFAULT_SIZES = (100_000, 1_000_000)
 #: a fixed as-of date, so that every benchmark computes the same thing
@@ -377,7 +377,7 @@ def print_summary(results: list[SizeResult], args: argparse.Namespace) -> None:
 
 def effective_memory_limit(args: argparse.Namespace) -> str:
     """The memory_limit the full and next day's runs ran under: --memory-limit, else the environment's."""
-    return args.memory_limit or os.environ.get("SEGMENTS_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
+    return args.memory_limit or memory_limit_from_env()
 
 
 def runs_already_constrained(args: argparse.Namespace) -> bool:
