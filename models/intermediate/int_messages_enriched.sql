@@ -1,33 +1,107 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='message_id',
+        on_schema_change='sync_all_columns',
+        pre_hook="{% if is_incremental() %}{{ delete_stale_messages(this) }}{% endif %}",
+    )
+}}
 {#- One row per message sent before T, with the first time of each status event before T (duplicate events
-    are harmless: only first and last times are kept), the last read and the last engagement (read, opened
-    or clicked) time, and its campaign (null when unknown or launched at or after T). -#}
+    are harmless: only first and last times are kept) and the last read and the last engagement (read, opened
+    or clicked) time. The campaign is joined downstream (marts.messages), so a row depends on its message and
+    its events only.
+
+    Incremental (the message work is append-mostly): a later run recomputes, from the whole history, only the
+    messages that can have changed since the run that built the table, as of T_prev = max(computed_as_of):
+    sent in [T_prev, T), with an event in [T_prev, T), or with a message or event row landed after the
+    latest load the table reflects (max(last_loaded_at): late and re-landed rows). Every other message and
+    event is older than T_prev and already counted. The pre-hook (macro delete_stale_messages) first
+    deletes the messages of customers erased since, and empties the table when T goes backwards (a backfill
+    of an earlier date), which makes that run a full rebuild. `dbt build --full-refresh` rebuilds too. -#}
 with
 
-messages as (
+messages as {{ not_materialized() }} (
 
     select * from {{ ref('stg_messages') }}
+    where sent_at < {{ as_of_instant() }}
 
 ),
 
-message_events as (
+message_events as {{ not_materialized() }} (
 
     select * from {{ ref('stg_message_events') }}
-
-),
-
-campaigns as (
-
-    select * from {{ ref('stg_campaigns') }}
-
-),
-
-events_before_t as (
-
-    select * from message_events
     where occurred_at < {{ as_of_instant() }}
 
 ),
+
+{% if is_incremental() %}
+
+previous_build as (
+
+    select
+        max(computed_as_of) as as_of_instant,
+        max(last_loaded_at) as loaded_through
+
+    from {{ this }}
+
+),
+
+changed_messages as (
+
+    select messages.message_id
+    from messages
+    cross join previous_build
+    where
+        previous_build.as_of_instant is null
+        or messages.sent_at >= previous_build.as_of_instant
+        or messages.loaded_at > previous_build.loaded_through
+
+    union
+
+    select message_events.message_id
+    from message_events
+    cross join previous_build
+    where
+        previous_build.as_of_instant is null
+        or message_events.occurred_at >= previous_build.as_of_instant
+        or message_events.loaded_at > previous_build.loaded_through
+
+),
+
+messages_to_build as (
+
+    select messages.*
+    from messages
+    inner join changed_messages
+        on messages.message_id = changed_messages.message_id
+
+),
+
+events_to_build as (
+
+    select message_events.*
+    from message_events
+    inner join changed_messages
+        on message_events.message_id = changed_messages.message_id
+
+),
+
+{% else %}
+
+messages_to_build as (
+
+    select * from messages
+
+),
+
+events_to_build as (
+
+    select * from message_events
+
+),
+
+{% endif %}
 
 event_times as (
 
@@ -43,9 +117,10 @@ event_times as (
         {{ aggregate_where('min', 'occurred_at', "event_type = 'handled'") }} as first_handled_at,
         {{ aggregate_where('max', 'occurred_at', "event_type = 'read'") }} as last_read_at,
         {{ aggregate_where('max', 'occurred_at', "event_type in ('read', 'opened', 'clicked')") }}
-            as last_engaged_at
+            as last_engaged_at,
+        max(loaded_at) as last_event_loaded_at
 
-    from events_before_t
+    from events_to_build
     group by message_id
 
 ),
@@ -53,15 +128,12 @@ event_times as (
 final as (
 
     select
-        messages.message_id,
-        messages.customer_id,
-        messages.channel,
-        messages.direction,
-        messages.campaign_id,
-        campaigns.name as campaign_name,
-        campaigns.kind as campaign_kind,
-        campaigns.launched_at as campaign_launched_at,
-        messages.sent_at,
+        messages_to_build.message_id,
+        messages_to_build.customer_id,
+        messages_to_build.channel,
+        messages_to_build.direction,
+        messages_to_build.campaign_id,
+        messages_to_build.sent_at,
         event_times.first_delivered_at,
         event_times.first_read_at,
         event_times.first_opened_at,
@@ -71,14 +143,17 @@ final as (
         event_times.first_unsubscribed_at,
         event_times.first_handled_at,
         event_times.last_read_at,
-        event_times.last_engaged_at
+        event_times.last_engaged_at,
+        {{ as_of_instant() }} as computed_as_of,
+        case
+            when event_times.last_event_loaded_at > messages_to_build.loaded_at
+                then event_times.last_event_loaded_at
+            else messages_to_build.loaded_at
+        end as last_loaded_at
 
-    from messages
+    from messages_to_build
     left join event_times
-        on messages.message_id = event_times.message_id
-    left join campaigns
-        on messages.campaign_id = campaigns.campaign_id
-    where messages.sent_at < {{ as_of_instant() }}
+        on messages_to_build.message_id = event_times.message_id
 
 )
 

@@ -1,8 +1,9 @@
 {{ config(materialized='view') }}
 {#- One row per message sent before T (attributed or not): channel, direction, campaign, send time and the
     first time of each status event before T, plus the last read and last engagement (read, opened or
-    clicked) times. A view over the int_messages_enriched table (which the per-customer messaging facts read
-    too): writing 30M messages a second time is the costliest step of the customer facts; the serving copy
+    clicked) times, and its campaign (null when unknown or launched at or after T). A view over the incremental
+    int_messages_enriched table (which the per-customer messaging facts read too) and the few campaigns:
+    writing 30M messages a second time is the costliest step of the customer facts; the serving copy
     publishes it as a table. -#}
 with
 
@@ -12,18 +13,24 @@ messages as (
 
 ),
 
+campaigns as (
+
+    select * from {{ ref('stg_campaigns') }}
+
+),
+
 final as (
 
     select
-        cast(message_id as {{ dbt.type_string() }}) as message_id,
-        cast(customer_id as {{ dbt.type_string() }}) as customer_id,
-        cast(channel as {{ dbt.type_string() }}) as channel,
-        cast(direction as {{ dbt.type_string() }}) as direction,
-        cast(campaign_id as {{ dbt.type_string() }}) as campaign_id,
-        cast(campaign_name as {{ dbt.type_string() }}) as campaign_name,
-        cast(campaign_kind as {{ dbt.type_string() }}) as campaign_kind,
-        cast(campaign_launched_at as {{ dbt.type_timestamp() }}) as campaign_launched_at,
-        cast(sent_at as {{ dbt.type_timestamp() }}) as sent_at,
+        cast(messages.message_id as {{ dbt.type_string() }}) as message_id,
+        cast(messages.customer_id as {{ dbt.type_string() }}) as customer_id,
+        cast(messages.channel as {{ dbt.type_string() }}) as channel,
+        cast(messages.direction as {{ dbt.type_string() }}) as direction,
+        cast(messages.campaign_id as {{ dbt.type_string() }}) as campaign_id,
+        cast(campaigns.name as {{ dbt.type_string() }}) as campaign_name,
+        cast(campaigns.kind as {{ dbt.type_string() }}) as campaign_kind,
+        cast(campaigns.launched_at as {{ dbt.type_timestamp() }}) as campaign_launched_at,
+        cast(messages.sent_at as {{ dbt.type_timestamp() }}) as sent_at,
         cast(first_delivered_at as {{ dbt.type_timestamp() }}) as first_delivered_at,
         cast(first_read_at as {{ dbt.type_timestamp() }}) as first_read_at,
         cast(first_opened_at as {{ dbt.type_timestamp() }}) as first_opened_at,
@@ -36,6 +43,8 @@ final as (
         cast(last_engaged_at as {{ dbt.type_timestamp() }}) as last_engaged_at
 
     from messages
+    left join campaigns
+        on messages.campaign_id = campaigns.campaign_id
 
 )
 

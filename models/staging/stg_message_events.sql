@@ -11,7 +11,8 @@ single_events as (
     select
         message_events.message_id,
         message_events.event_type,
-        message_events.occurred_at
+        message_events.occurred_at,
+        message_events._loaded_at
 
     from {{ source('raw', 'message_events') }} as message_events
     left join {{ repeated_keys('message_events') }} as repeated_messages
@@ -24,15 +25,17 @@ single_events as (
 
 repeated_events as (
 
-    select distinct
+    select
         message_events.message_id,
         message_events.event_type,
-        message_events.occurred_at
+        message_events.occurred_at,
+        max(message_events._loaded_at) as _loaded_at
 
     from {{ source('raw', 'message_events') }} as message_events
     inner join {{ repeated_keys('message_events') }} as repeated_messages
         on message_events.message_id = repeated_messages.key_value
     where message_events.occurred_at < {{ as_of_instant() }}
+    group by message_events.message_id, message_events.event_type, message_events.occurred_at
 
 ),
 
@@ -41,7 +44,8 @@ distinct_events as (
     select
         cast(message_id as {{ dbt.type_string() }}) as message_id,
         cast(event_type as {{ dbt.type_string() }}) as event_type,
-        cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at
+        cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at,
+        cast(_loaded_at as {{ dbt.type_timestamp() }}) as loaded_at
 
     from single_events
 
@@ -50,7 +54,8 @@ distinct_events as (
     select
         cast(message_id as {{ dbt.type_string() }}) as message_id,
         cast(event_type as {{ dbt.type_string() }}) as event_type,
-        cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at
+        cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at,
+        cast(_loaded_at as {{ dbt.type_timestamp() }}) as loaded_at
 
     from repeated_events
 
@@ -62,7 +67,8 @@ final as (
         {{ hash_key(['message_id', 'event_type', 'occurred_at']) }} as message_event_key,
         message_id,
         event_type,
-        occurred_at
+        occurred_at,
+        loaded_at
 
     from distinct_events
 

@@ -1,7 +1,7 @@
 {#- One row per message sent before T. Messages of erased customers are excluded; unattributed ones
     (null customer_id) are kept. A message_id landed several times keeps its last-loaded version. -#}
 {%- set landed_columns = [
-    'message_id', 'customer_id', 'channel', 'direction', 'campaign_id', 'sent_at'
+    'message_id', 'customer_id', 'channel', 'direction', 'campaign_id', 'sent_at', '_loaded_at'
 ] -%}
 with
 
@@ -19,7 +19,8 @@ final as (
         cast(channel as {{ dbt.type_string() }}) as channel,
         cast(direction as {{ dbt.type_string() }}) as direction,
         cast(campaign_id as {{ dbt.type_string() }}) as campaign_id,
-        cast(sent_at as {{ dbt.type_timestamp() }}) as sent_at
+        cast(sent_at as {{ dbt.type_timestamp() }}) as sent_at,
+        cast(_loaded_at as {{ dbt.type_timestamp() }}) as loaded_at
 
     from deduplicated
     where {{ not_erased('customer_id') }}
