@@ -1,16 +1,22 @@
-{#- Pre-hook of the incremental int_messages_enriched (`relation`): deletes the rows no later run may keep.
+{#- Pre-hook of the incremental int_messages_enriched (`relation`), run before the model's transaction: deletes
+    the rows no later run may keep.
     - the messages of customers erased since they were built (erasure is absolute, DESIGN §5: macro not_erased);
-    - every row when the table was built as of a later T than this run's (a backfill of an earlier date), or
-      by a version of the model without the incremental bookkeeping columns (computed_as_of, last_loaded_at;
-      on_schema_change then adds them): the model finds the table empty and rebuilds every message as of T. -#}
+    - every row when the table was built as of a later T than this run's (a backfill of an earlier date): the
+      model then finds the table empty and rebuilds every message as of this T.
+    A table built by the earlier, non-incremental version of the model (no computed_as_of / last_loaded_at)
+    stops the run with what to do: DuckDB cannot alter the table's columns and write its rows in one
+    transaction, so dbt's on_schema_change cannot upgrade it in place. -#}
 {% macro delete_stale_messages(relation) -%}
     {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
-    {%- if 'computed_as_of' in columns and 'last_loaded_at' in columns %}
+    {%- if execute and not ('computed_as_of' in columns and 'last_loaded_at' in columns) -%}
+        {{ exceptions.raise_compiler_error(
+            relation ~ " was built by an earlier version of int_messages_enriched (it has no computed_as_of and "
+            ~ "last_loaded_at columns). Rebuild it once: dbt build --select int_messages_enriched+ --full-refresh "
+            ~ "--vars '{as_of_date: \"YYYY-MM-DD\"}' (or drop the table); later runs are incremental."
+        ) }}
+    {%- endif %}
     delete from {{ relation }}
     where
         not {{ not_erased('customer_id') }}
         or (select max(computed_as_of) from {{ relation }}) > {{ as_of_instant() }}
-    {%- else %}
-    delete from {{ relation }}
-    {%- endif %}
 {%- endmacro %}

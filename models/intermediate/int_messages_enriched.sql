@@ -3,8 +3,11 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='message_id',
-        on_schema_change='sync_all_columns',
-        pre_hook="{% if is_incremental() %}{{ delete_stale_messages(this) }}{% endif %}",
+        on_schema_change='fail',
+        pre_hook={
+            'sql': "{% if is_incremental() %}{{ delete_stale_messages(this) }}{% endif %}",
+            'transaction': false,
+        },
     )
 }}
 {#- One row per message sent before T, with the first time of each status event before T (duplicate events
@@ -21,13 +24,14 @@
     of an earlier date), which makes that run a full rebuild. `dbt build --full-refresh` rebuilds too. -#}
 with
 
-messages as {{ not_materialized() }} (
+messages as (
 
     select * from {{ ref('stg_messages') }}
     where sent_at < {{ as_of_instant() }}
 
 ),
 
+-- read twice by an incremental run: inlined where it is read (not_materialized), it is the big one
 message_events as {{ not_materialized() }} (
 
     select * from {{ ref('stg_message_events') }}
@@ -47,19 +51,9 @@ previous_build as (
 
 ),
 
-changed_messages as (
+changed_by_events as (
 
-    select messages.message_id
-    from messages
-    cross join previous_build
-    where
-        previous_build.as_of_instant is null
-        or messages.sent_at >= previous_build.as_of_instant
-        or messages.loaded_at > previous_build.loaded_through
-
-    union
-
-    select message_events.message_id
+    select distinct message_events.message_id
     from message_events
     cross join previous_build
     where
@@ -69,12 +63,17 @@ changed_messages as (
 
 ),
 
+-- read twice (the events to build and final): small, so let the database keep it (materialized)
 messages_to_build as (
 
     select messages.*
     from messages
-    inner join changed_messages
-        on messages.message_id = changed_messages.message_id
+    cross join previous_build
+    where
+        previous_build.as_of_instant is null
+        or messages.sent_at >= previous_build.as_of_instant
+        or messages.loaded_at > previous_build.loaded_through
+        or messages.message_id in (select changed_by_events.message_id from changed_by_events)
 
 ),
 
@@ -82,8 +81,7 @@ events_to_build as (
 
     select message_events.*
     from message_events
-    inner join changed_messages
-        on message_events.message_id = changed_messages.message_id
+    where message_events.message_id in (select messages_to_build.message_id from messages_to_build)
 
 ),
 

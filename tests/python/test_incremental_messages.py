@@ -172,3 +172,29 @@ def test_full_refresh_rebuilds_the_table(daily_life: dict) -> None:
     rows = daily.rows("select distinct computed_as_of from intermediate.int_messages_enriched")
     assert rows == [{"computed_as_of": dt.datetime.combine(NEXT_DAY + dt.timedelta(days=1), dt.time())}]
     assert _differences(daily, daily_life["scratch"][NEXT_DAY]) == []
+
+
+def test_a_table_built_by_the_earlier_non_incremental_model_asks_for_a_full_refresh(daily_life: dict) -> None:
+    """Upgrading: the table of the earlier model version (campaign columns, no bookkeeping columns) stops the
+    run with the command to run; that command rebuilds it."""
+    daily: ScratchWarehouse = daily_life["daily"]
+    with daily.connection() as con:
+        for statement in (
+            "alter table intermediate.int_messages_enriched drop column computed_as_of",
+            "alter table intermediate.int_messages_enriched drop column last_loaded_at",
+            "alter table intermediate.int_messages_enriched add column campaign_name varchar",
+        ):
+            con.execute(statement)
+    with pytest.raises(AssertionError, match=r"earlier version of int_messages_enriched.*--full-refresh"):
+        _build(daily, NEXT_DAY)
+    _build(daily, NEXT_DAY, "--full-refresh")
+    columns = {
+        row["column_name"]
+        for row in daily.rows(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'intermediate' and table_name = 'int_messages_enriched'"
+        )
+    }
+    assert {"computed_as_of", "last_loaded_at"} <= columns
+    assert "campaign_name" not in columns
+    assert _differences(daily, daily_life["scratch"][NEXT_DAY]) == []
