@@ -8,6 +8,7 @@
             'sql': "{% if is_incremental() %}{{ delete_stale_messages(this) }}{% endif %}",
             'transaction': false,
         },
+        post_hook={'sql': "{{ checkpoint_database() }}", 'transaction': false},
     )
 }}
 {#- One row per message sent before T, with the first time of each status event before T (duplicate events
@@ -21,7 +22,9 @@
     latest load the table reflects (max(last_loaded_at): late and re-landed rows). Every other message and
     event is older than T_prev and already counted. The pre-hook (macro delete_stale_messages) first
     deletes the messages of customers erased since, and empties the table when T goes backwards (a backfill
-    of an earlier date), which makes that run a full rebuild. `dbt build --full-refresh` rebuilds too. -#}
+    of an earlier date), which makes that run a full rebuild. `dbt build --full-refresh` rebuilds too. The
+    post-hook (macro checkpoint_database) frees the memory DuckDB keeps for the replaced rows until a
+    checkpoint. -#}
 with
 
 messages as (
