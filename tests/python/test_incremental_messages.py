@@ -3,8 +3,9 @@
 One warehouse follows the daily life of the shop: built as of D, then one more day of landing files arrives —
 with an old-dated event landed late and the erasure of a customer who has messages — and it is built as of
 D + 1 (incremental: only the changed messages are recomputed), then as of D again (a backfill: T goes
-backwards, the table is rebuilt). Each result is compared with a warehouse built from scratch on the same
-landed rows as of the same date.
+backwards, the table is rebuilt), then with --full-refresh, then from a table of the earlier non-incremental
+model (the run asks for --full-refresh). Each result is compared with a warehouse built from scratch on the
+same landed rows as of the same date.
 """
 
 from __future__ import annotations
