@@ -1,7 +1,7 @@
 {#- One row per order line (order_id, line_id). Lines carry no timestamp: they count through their order
-    (stg_orders applies T and erasure). A line landed several times keeps its last-loaded version. -#}
+    (stg_orders applies T and erasure). A line landed several times keeps its last-loaded version; loaded_at says when it landed. -#}
 {%- set landed_columns = [
-    'order_id', 'line_id', 'product_id', 'quantity', 'unit_price'
+    'order_id', 'line_id', 'product_id', 'quantity', 'unit_price', '_loaded_at'
 ] -%}
 with
 
@@ -20,7 +20,8 @@ final as (
         cast(product_id as {{ dbt.type_string() }}) as product_id,
         cast(quantity as {{ dbt.type_int() }}) as quantity,
         cast(unit_price as {{ type_decimal(18, 2) }}) as unit_price,
-        cast(quantity * unit_price as {{ type_decimal(18, 2) }}) as line_amount
+        cast(quantity * unit_price as {{ type_decimal(18, 2) }}) as line_amount,
+        cast(_loaded_at as {{ dbt.type_timestamp() }}) as loaded_at
 
     from deduplicated
 
