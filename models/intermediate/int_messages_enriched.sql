@@ -5,7 +5,7 @@
         unique_key='message_id',
         on_schema_change='fail',
         pre_hook={
-            'sql': "{% if is_incremental() %}{{ delete_stale_messages(this) }}{% endif %}",
+            'sql': "{% if is_incremental() %}{{ delete_stale_rows(this) }}{% endif %}",
             'transaction': false,
         },
         post_hook={'sql': "{{ checkpoint_database() }}", 'transaction': false},
@@ -20,7 +20,7 @@
     messages that can have changed since the run that built the table, as of T_prev = max(computed_as_of):
     sent in [T_prev, T), with an event in [T_prev, T), or with a message or event row landed after the
     latest load the table reflects (max(last_loaded_at): late and re-landed rows). Every other message and
-    event is older than T_prev and already counted. The pre-hook (macro delete_stale_messages) first
+    event is older than T_prev and already counted. The pre-hook (macro delete_stale_rows) first
     deletes the messages of customers erased since, and empties the table when T goes backwards (a backfill
     of an earlier date), which makes that run a full rebuild. `dbt build --full-refresh` rebuilds too. The
     post-hook (macro checkpoint_database) frees the memory DuckDB keeps for the replaced rows until a

@@ -1,6 +1,27 @@
-{{ config(materialized='table') }}
-{#- One row per order line of a valid order (int_orders_validated), with the order's customer and time, the
-    product's type and collection (null for an unknown product) and the line amount in exact EUR. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_scope',
+        unique_key='customer_id',
+        scope_row_key='order_line_key',
+        on_schema_change='fail',
+        pre_hook={
+            'sql': "{% if is_incremental() %}{{ delete_stale_rows(this) }}{% endif %}",
+            'transaction': false,
+        },
+        post_hook={'sql': "{{ checkpoint_database() }}", 'transaction': false},
+    )
+}}
+{#- One row per order line of a valid order (int_orders_validated), with the order's customer, time, currency
+    and rate, the product's type and collection (null for an unknown product) and the line amount in exact EUR.
+
+    Incremental, by customer, like int_orders_validated: a later run rebuilds the customers whose orders can
+    have changed since its build (macro order_customers_to_rebuild), whose fx rate changed (macro
+    repriced_customers), who have a line landed after that build (a late or corrected line), or whose lines
+    name a product whose type or collection is no longer what the table holds. A rebuilt customer without
+    lines gets a marker row (null order_line_key, incremental strategy replace_scope). Pre-hook
+    delete_stale_rows (erasure, backfill) and post-hook checkpoint_database as int_orders_validated. -#}
+-- depends_on: {{ ref('fx_rates') }} (read only by an incremental run: macro repriced_customers)
 with
 
 orders as (
@@ -21,6 +42,65 @@ products as (
 
 ),
 
+{% if is_incremental() %}
+
+previous_build as (
+
+    select
+        max(computed_as_of) as as_of_instant,
+        max(last_loaded_at) as loaded_through
+
+    from {{ this }}
+
+),
+
+customers_to_rebuild as (
+
+    {{ order_customers_to_rebuild('previous_build') }}
+
+    union
+
+    {{ repriced_customers(this) }}
+
+    union
+
+    select orders.customer_id
+    from order_lines
+    inner join orders
+        on order_lines.order_id = orders.order_id
+    cross join previous_build
+    where order_lines.loaded_at > previous_build.loaded_through
+
+    union
+
+    select built.customer_id
+    from {{ this }} as built
+    left join products
+        on built.product_id = products.product_id
+    where
+        built.product_type is distinct from products.product_type
+        or built.collection is distinct from products.collection
+
+),
+
+orders_to_rebuild as (
+
+    select * from orders
+    where orders.customer_id in (select customers_to_rebuild.customer_id from customers_to_rebuild)
+
+),
+
+{% endif %}
+
+loads as (
+
+    select {{ greatest_ignoring_nulls([
+        '(select max(loaded_at) from ' ~ ref('stg_order_versions') ~ ')',
+        '(select max(loaded_at) from ' ~ ref('stg_order_lines') ~ ')'
+    ]) }} as loaded_through
+
+),
+
 final as (
 
     select
@@ -34,14 +114,32 @@ final as (
         products.collection,
         order_lines.quantity,
         order_lines.line_amount,
-        cast(order_lines.line_amount * orders.rate_to_eur as {{ type_decimal(38, 8) }}) as line_amount_eur
+        orders.currency,
+        orders.rate_to_eur,
+        cast(order_lines.line_amount * orders.rate_to_eur as {{ type_decimal(38, 8) }}) as line_amount_eur,
+        {{ as_of_instant() }} as computed_as_of,
+        loads.loaded_through as last_loaded_at
 
     from order_lines
-    inner join orders
+    inner join {{ 'orders_to_rebuild' if is_incremental() else 'orders' }} as orders
         on order_lines.order_id = orders.order_id
     left join products
         on order_lines.product_id = products.product_id
+    cross join loads
 
 )
 
 select * from final
+
+{%- if is_incremental() %}
+
+union all
+
+-- a rebuilt customer left without a line: a marker row (null order_line_key) that deletes its rows
+{{ replace_scope_markers('customers_to_rebuild', 'final', 'customer_id', [
+    'order_line_key', 'order_id', 'line_id', 'customer_id', 'created_at', 'product_id', 'product_type',
+    'collection', 'quantity', 'line_amount', 'currency', 'rate_to_eur', 'line_amount_eur', 'computed_as_of',
+    'last_loaded_at'
+]) }}
+
+{%- endif %}
