@@ -20,8 +20,12 @@
     repriced_customers), who have a line landed after that build (a late or corrected line), or whose lines
     name a product whose type or collection is no longer what the table holds. A rebuilt customer without
     lines gets a marker row (null order_line_key, incremental strategy replace_scope). Pre-hook
-    delete_stale_rows (erasure, backfill) and post-hook checkpoint_database as int_orders_validated. -#}
--- depends_on: {{ ref('fx_rates') }} (read only by an incremental run: macro repriced_customers)
+    delete_stale_rows (erasure, backfill) and post-hook checkpoint_database as int_orders_validated.
+    last_loaded_at is per row: the later of the order's (int_orders_validated.last_loaded_at) and the line's
+    load, so the table's maximum is a load every line up to it was built with. order_lines is not
+    materialized (DuckDB would otherwise write the 20 M deduplicated lines it reads twice to memory it cannot
+    spill). -#}
+-- depends_on: {{ ref('fx_rates') }} {{ ref('stg_order_versions') }} (read only by an incremental run: macros repriced_customers, order_customers_to_rebuild)
 with
 
 orders as (
@@ -30,7 +34,7 @@ orders as (
 
 ),
 
-order_lines as (
+order_lines as {{ not_materialized() }} (
 
     select * from {{ ref('stg_order_lines') }}
 
@@ -68,8 +72,7 @@ customers_to_rebuild as (
     from order_lines
     inner join orders
         on order_lines.order_id = orders.order_id
-    cross join previous_build
-    where order_lines.loaded_at > previous_build.loaded_through
+    where order_lines.loaded_at > (select previous_build.loaded_through from previous_build)
 
     union
 
@@ -92,15 +95,6 @@ orders_to_rebuild as (
 
 {% endif %}
 
-loads as (
-
-    select {{ greatest_ignoring_nulls([
-        '(select max(loaded_at) from ' ~ ref('stg_order_versions') ~ ')',
-        '(select max(loaded_at) from ' ~ ref('stg_order_lines') ~ ')'
-    ]) }} as loaded_through
-
-),
-
 final as (
 
     select
@@ -118,14 +112,13 @@ final as (
         orders.rate_to_eur,
         cast(order_lines.line_amount * orders.rate_to_eur as {{ type_decimal(38, 8) }}) as line_amount_eur,
         {{ as_of_instant() }} as computed_as_of,
-        loads.loaded_through as last_loaded_at
+        {{ greatest_ignoring_nulls(['orders.last_loaded_at', 'order_lines.loaded_at']) }} as last_loaded_at
 
     from order_lines
     inner join {{ 'orders_to_rebuild' if is_incremental() else 'orders' }} as orders
         on order_lines.order_id = orders.order_id
     left join products
         on order_lines.product_id = products.product_id
-    cross join loads
 
 )
 
