@@ -1,5 +1,6 @@
 {#- One row per order line (order_id, line_id). Lines carry no timestamp: they count through their order
-    (stg_orders applies T and erasure). A line landed several times keeps its last-loaded version; loaded_at says when it landed. -#}
+    (stg_orders applies T and erasure). A line landed several times keeps its last-loaded version; loaded_at
+    says when that version landed. -#}
 {%- set landed_columns = [
     'order_id', 'line_id', 'product_id', 'quantity', 'unit_price', '_loaded_at'
 ] -%}
