@@ -1,12 +1,44 @@
-{{ config(materialized='table') }}
-{#- One row per valid order with at least one line: line count, units and the distinct product types bought
-    (sorted, comma-separated; lines of unknown products count as lines but bring no type). A table of its own:
-    aggregating the lines while joining them to the orders does not fit the memory budget at 10M orders. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_scope',
+        unique_key='customer_id',
+        scope_row_key='order_id',
+        on_schema_change='fail',
+        pre_hook={
+            'sql': "{% if is_incremental() %}{{ delete_stale_rows(this) }}{% endif %}",
+            'transaction': false,
+        },
+        post_hook={'sql': "{{ checkpoint_database() }}", 'transaction': false},
+    )
+}}
+{#- One row per valid order with at least one line: its customer, line count, units and the distinct product
+    types bought (sorted, comma-separated; lines of unknown products count as lines but bring no type). A
+    table of its own: aggregating the lines while joining them to the orders does not fit the memory budget at
+    10M orders.
+
+    Incremental by customer, after int_order_lines_enriched: a later run recomputes the orders of the
+    customers whose lines were rebuilt since its build, or who have no line left (macro
+    customers_rebuilt_upstream; a marker row, null order_id, removes the latter, strategy replace_scope).
+    Pre-hook delete_stale_rows (erasure, backfill) and post-hook checkpoint_database as the order chain. -#}
 with
+
+{% if is_incremental() %}
+
+customers_to_rebuild as (
+
+    {{ customers_rebuilt_upstream(ref('int_order_lines_enriched'), this) }}
+
+),
+
+{% endif %}
 
 order_lines as {{ not_materialized() }} (
 
     select * from {{ ref('int_order_lines_enriched') }}
+    {%- if is_incremental() %}
+    where customer_id in (select customers_to_rebuild.customer_id from customers_to_rebuild)
+    {%- endif %}
 
 ),
 
@@ -14,11 +46,13 @@ line_totals as (
 
     select
         order_id,
+        customer_id,
         cast(count(*) as {{ dbt.type_bigint() }}) as line_count,
-        cast(sum(quantity) as {{ dbt.type_bigint() }}) as units
+        cast(sum(quantity) as {{ dbt.type_bigint() }}) as units,
+        max(last_loaded_at) as last_loaded_at
 
     from order_lines
-    group by order_id
+    group by order_id, customer_id
 
 ),
 
@@ -32,9 +66,12 @@ final as (
 
     select
         line_totals.order_id,
+        line_totals.customer_id,
         line_totals.line_count,
         line_totals.units,
-        product_type_lists.product_types
+        product_type_lists.product_types,
+        {{ as_of_instant() }} as computed_as_of,
+        line_totals.last_loaded_at
 
     from line_totals
     left join product_type_lists
@@ -43,3 +80,14 @@ final as (
 )
 
 select * from final
+
+{%- if is_incremental() %}
+
+union all
+
+-- a rebuilt customer left without a line: a marker row (null order_id) that deletes its rows
+{{ replace_scope_markers('customers_to_rebuild', 'final', 'customer_id', [
+    'order_id', 'customer_id', 'line_count', 'units', 'product_types', 'computed_as_of', 'last_loaded_at'
+]) }}
+
+{%- endif %}

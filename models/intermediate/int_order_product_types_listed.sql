@@ -17,7 +17,8 @@ final as (
         created_at,
         product_type,
         cast(sum(quantity) as {{ dbt.type_bigint() }}) as units,
-        cast(sum(line_amount_eur) as {{ type_decimal(38, 8) }}) as amount_eur
+        cast(sum(line_amount_eur) as {{ type_decimal(38, 8) }}) as amount_eur,
+        max(last_loaded_at) as last_loaded_at
 
     from order_lines
     where product_type is not null

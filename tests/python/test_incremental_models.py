@@ -1,5 +1,7 @@
-"""The incremental models (int_messages_enriched, int_orders_validated, int_order_lines_enriched): the next
-day's run must give exactly what a full rebuild gives.
+"""The incremental models (int_messages_enriched, the order chain int_orders_validated and
+int_order_lines_enriched, and the order aggregates built from its lines: int_order_lines_aggregated,
+int_customer_product_types_aggregated, int_customer_collections_aggregated): the next day's run must give
+exactly what a full rebuild gives.
 
 One warehouse follows the daily life of the shop: built as of D, then one more day of landing files arrives —
 with an old-dated event landed late, the erasure of a customer who has messages and orders, a new version of
@@ -39,10 +41,21 @@ LINE_COLUMNS = (
     "order_line_key, order_id, line_id, customer_id, created_at, product_id, product_type, collection, quantity, "
     "line_amount, currency, rate_to_eur, line_amount_eur"
 )
+#: the order aggregates rebuilt by customer after int_order_lines_enriched, their columns without bookkeeping
+AGGREGATES = {
+    "intermediate.int_order_lines_aggregated": "order_id, customer_id, line_count, units, product_types",
+    "intermediate.int_customer_product_types_aggregated": (
+        "customer_id, product_type, orders_count, units, amount_eur, first_ordered_at, last_ordered_at"
+    ),
+    "intermediate.int_customer_collections_aggregated": (
+        "customer_id, collection, orders_count, units, amount_eur, last_ordered_at"
+    ),
+}
 COMPARED = {
     "intermediate.int_messages_enriched": BUSINESS_COLUMNS,
     "intermediate.int_orders_validated": ORDER_COLUMNS,
     "intermediate.int_order_lines_enriched": LINE_COLUMNS,
+    **AGGREGATES,
     "marts.messages": "*",
     "marts.orders": "*",
     "marts.customers": "*",
@@ -52,6 +65,9 @@ INCREMENTAL = {
     "intermediate.int_messages_enriched": "message_id",
     "intermediate.int_orders_validated": "order_id",
     "intermediate.int_order_lines_enriched": "order_line_key",
+    "intermediate.int_order_lines_aggregated": "order_id",
+    "intermediate.int_customer_product_types_aggregated": "product_type",
+    "intermediate.int_customer_collections_aggregated": "collection",
 }
 
 
@@ -244,7 +260,11 @@ def daily_life(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
             row["customer_id"]
             for row in daily.rows(f"select distinct customer_id from {table} where computed_as_of = '{_t(NEXT_DAY)}'")
         }
-        for table in ("intermediate.int_orders_validated", "intermediate.int_order_lines_enriched")
+        for table in ("intermediate.int_orders_validated", "intermediate.int_order_lines_enriched", *AGGREGATES)
+    }
+    customers_with_rows = {
+        table: {row["customer_id"] for row in daily.rows(f"select distinct customer_id from {table}")}
+        for table in AGGREGATES
     }
     buyers_of_changed_product = {
         row["customer_id"]
@@ -270,6 +290,7 @@ def daily_life(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         "late": late,
         "next_day_counts": next_day_counts,
         "recomputed_customers": recomputed_customers,
+        "customers_with_rows": customers_with_rows,
         "buyers_of_changed_product": buyers_of_changed_product,
         "lined_customer": lined_customer,
     }
@@ -297,6 +318,18 @@ def test_the_next_day_run_rebuilt_the_lines_of_exactly_the_changed_customers(dai
     assert recomputed["intermediate.int_order_lines_enriched"] == expected
 
 
+@pytest.mark.parametrize("table", list(AGGREGATES))
+def test_the_next_day_run_reaggregated_exactly_the_customers_whose_lines_were_rebuilt(
+    daily_life: dict, table: str
+) -> None:
+    """An order aggregate recomputes the customers whose lines the same run rebuilt (those of them it has rows
+    for: a customer whose lines have no product type or collection has none) and no other."""
+    rebuilt_lines = daily_life["recomputed_customers"]["intermediate.int_order_lines_enriched"]
+    recomputed = daily_life["recomputed_customers"][table]
+    assert recomputed
+    assert recomputed == rebuilt_lines & daily_life["customers_with_rows"][table]
+
+
 def test_the_next_day_run_equals_a_full_rebuild(daily_life: dict) -> None:
     assert _differences(daily_life["daily"], daily_life["scratch"][NEXT_DAY]) == []
 
@@ -321,7 +354,7 @@ def test_late_and_changed_rows_reach_the_incremental_tables(daily_life: dict, bu
         f"where order_id = '{late['moved_order']}'"
     )
     assert moved_lines == [{"customer_id": late["moved_to"]}]
-    for table in ("intermediate.int_orders_validated", "intermediate.int_order_lines_enriched"):
+    for table in ("intermediate.int_orders_validated", "intermediate.int_order_lines_enriched", *AGGREGATES):
         cancelled = warehouse.rows(f"select count(*) as n from {table} where customer_id = '{late['cancelled_for']}'")
         assert cancelled == [{"n": 0}], f"{table} keeps the orders of a customer whose only order was cancelled"
     late_line = warehouse.rows(
