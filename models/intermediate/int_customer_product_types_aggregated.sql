@@ -13,48 +13,56 @@
     )
 }}
 {#- One row per (customer, product type) the customer bought in a valid order before T: how many orders,
-    units and EUR, first and last purchase. The purchase history behind favourite_product_type.
+    units and EUR, first and last purchase. The purchase history behind favourite_product_type. Aggregated
+    from the lines (as int_order_product_types_listed lists them per order, but without that view: DuckDB does
+    not push the incremental run's customer filter through the view's group by, and would list every order).
 
-    Incremental by customer, after int_order_lines_enriched: a later run recomputes the customers whose lines
-    were rebuilt since its build, or who have no line left (macro customers_rebuilt_upstream; a marker row,
-    null product_type, removes the latter, strategy replace_scope). Pre-hook delete_stale_rows (erasure,
-    backfill) and post-hook checkpoint_database as the order chain. -#}
--- depends_on: {{ ref('int_order_lines_enriched') }} (read only by an incremental run: macro customers_rebuilt_upstream)
+    Incremental by customer, after int_order_lines_enriched: a later run reads only the lines of the customers
+    int_order_lines_enriched rebuilt since this table's build (macro rows_rebuilt_upstream) and recomputes
+    those customers; a customer left without lines (customers_gone_upstream) gets a marker row, null
+    product_type, that removes its rows (strategy replace_scope). Pre-hook delete_stale_rows (erasure, backfill)
+    and post-hook checkpoint_database as the order chain. -#}
 with
+
+order_lines as {{ not_materialized() }} (
+
+    {%- if is_incremental() %}
+    {{ rows_rebuilt_upstream(ref('int_order_lines_enriched'), this) }}
+    {%- else %}
+    select * from {{ ref('int_order_lines_enriched') }}
+    {%- endif %}
+
+),
 
 {% if is_incremental() %}
 
 customers_to_rebuild as (
 
-    {{ customers_rebuilt_upstream(ref('int_order_lines_enriched'), this) }}
+    select order_lines.customer_id from order_lines
+
+    union
+
+    {{ customers_gone_upstream(ref('int_order_lines_enriched'), this) }}
 
 ),
 
 {% endif %}
-
-order_product_types as (
-
-    select * from {{ ref('int_order_product_types_listed') }}
-    {%- if is_incremental() %}
-    where customer_id in (select customers_to_rebuild.customer_id from customers_to_rebuild)
-    {%- endif %}
-
-),
 
 final as (
 
     select
         customer_id,
         product_type,
-        cast(count(*) as {{ dbt.type_bigint() }}) as orders_count,
-        cast(sum(units) as {{ dbt.type_bigint() }}) as units,
-        cast(sum(amount_eur) as {{ type_decimal(38, 8) }}) as amount_eur,
+        cast(count(distinct order_id) as {{ dbt.type_bigint() }}) as orders_count,
+        cast(sum(quantity) as {{ dbt.type_bigint() }}) as units,
+        cast(sum(line_amount_eur) as {{ type_decimal(38, 8) }}) as amount_eur,
         min(created_at) as first_ordered_at,
         max(created_at) as last_ordered_at,
         {{ as_of_instant() }} as computed_as_of,
         max(last_loaded_at) as last_loaded_at
 
-    from order_product_types
+    from order_lines
+    where product_type is not null
     group by customer_id, product_type
 
 )

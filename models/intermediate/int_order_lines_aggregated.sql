@@ -17,30 +17,36 @@
     table of its own: aggregating the lines while joining them to the orders does not fit the memory budget at
     10M orders.
 
-    Incremental by customer, after int_order_lines_enriched: a later run recomputes the orders of the
-    customers whose lines were rebuilt since its build, or who have no line left (macro
-    customers_rebuilt_upstream; a marker row, null order_id, removes the latter, strategy replace_scope).
-    Pre-hook delete_stale_rows (erasure, backfill) and post-hook checkpoint_database as the order chain. -#}
+    Incremental by customer, after int_order_lines_enriched: a later run reads only the lines of the customers
+    int_order_lines_enriched rebuilt since this table's build (macro rows_rebuilt_upstream) and recomputes
+    those customers; a customer left without lines (customers_gone_upstream) gets a marker row, null
+    order_id, that removes its rows (strategy replace_scope). Pre-hook delete_stale_rows (erasure, backfill)
+    and post-hook checkpoint_database as the order chain. -#}
 with
+
+order_lines as {{ not_materialized() }} (
+
+    {%- if is_incremental() %}
+    {{ rows_rebuilt_upstream(ref('int_order_lines_enriched'), this) }}
+    {%- else %}
+    select * from {{ ref('int_order_lines_enriched') }}
+    {%- endif %}
+
+),
 
 {% if is_incremental() %}
 
 customers_to_rebuild as (
 
-    {{ customers_rebuilt_upstream(ref('int_order_lines_enriched'), this) }}
+    select order_lines.customer_id from order_lines
+
+    union
+
+    {{ customers_gone_upstream(ref('int_order_lines_enriched'), this) }}
 
 ),
 
 {% endif %}
-
-order_lines as {{ not_materialized() }} (
-
-    select * from {{ ref('int_order_lines_enriched') }}
-    {%- if is_incremental() %}
-    where customer_id in (select customers_to_rebuild.customer_id from customers_to_rebuild)
-    {%- endif %}
-
-),
 
 line_totals as (
 
