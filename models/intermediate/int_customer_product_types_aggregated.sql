@@ -14,8 +14,8 @@
 }}
 {#- One row per (customer, product type) the customer bought in a valid order before T: how many orders,
     units and EUR, first and last purchase. The purchase history behind favourite_product_type. Aggregated
-    from the lines (as int_order_product_types_listed lists them per order, but without that view: DuckDB does
-    not push the incremental run's customer filter through the view's group by, and would list every order).
+    from the lines directly, not from the view int_order_product_types_listed (which has no computed_as_of to
+    filter on): an incremental run reads only the rebuilt customers' lines.
 
     Incremental by customer, after int_order_lines_enriched: a later run reads only the lines of the customers
     int_order_lines_enriched rebuilt since this table's build (macro rows_rebuilt_upstream) and recomputes

@@ -1,6 +1,6 @@
 {#- One row per (valid order, product type bought in it): the product types of each valid order as of T,
     with the order's customer and time, units and EUR amount of that type. Lines of unknown products (no
-    product type) are left out. Used by marts.orders and product-based segments (face_care_no_serum). -#}
+    product type) are left out. Used by product-based segments (face_care_no_serum). -#}
 with
 
 order_lines as (
@@ -17,8 +17,7 @@ final as (
         created_at,
         product_type,
         cast(sum(quantity) as {{ dbt.type_bigint() }}) as units,
-        cast(sum(line_amount_eur) as {{ type_decimal(38, 8) }}) as amount_eur,
-        max(last_loaded_at) as last_loaded_at
+        cast(sum(line_amount_eur) as {{ type_decimal(38, 8) }}) as amount_eur
 
     from order_lines
     where product_type is not null
