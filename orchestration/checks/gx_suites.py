@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import great_expectations.expectations as gxe
 
 from orchestration.checks.iso_codes import CONVERTIBLE_CURRENCIES, ISO_3166_ALPHA_2
+from orchestration.checks.outcomes import formats_columns
 from segment_warehouse.contract import ENTITIES, RAW_METADATA_COLUMNS, Column
 
 #: a timestamp outside this range is absurd (an epoch-zero or year-9999 default leaking from a source)
@@ -130,8 +131,7 @@ def landing_contract_suite(entity: str) -> Suite:
 
 def landing_formats_suite(entity: str) -> Suite | None:
     """Well-formed e-mails, phone numbers and ISO country codes, for the entities that carry them."""
-    spec = ENTITIES[entity]
-    names = set(spec.column_names)
+    names = set(formats_columns(entity))
     expectations: list[gxe.Expectation] = []
     if "email" in names:
         expectations.append(gxe.ExpectColumnValuesToMatchRegex(column="email", regex=EMAIL_PATTERN))

@@ -1,11 +1,12 @@
-"""Running a suite with Great Expectations and turning its result into a Dagster asset check result.
+"""Running a suite with Great Expectations over a frame read from DuckDB (in the checks' child process).
 
 GX runs in an ephemeral context over a pandas frame. The frame is read through a short-lived
 ``read_only=True`` DuckDB connection (GX's SQL datasource does not work on DuckDB with these
 versions). Its size is bounded by SEGMENTS_GX_MAX_ROWS: a bigger table is validated on its newest
 rows (``order by <newest first> limit N``), and the check's metadata says so (``sampled``,
 ``validated_rows``, ``table_rows``). An expectation whose evaluation raised an exception is a broken
-check, reported as an error of the step, never as bad data.
+check, reported as an error of the step, never as bad data. The results are plain data
+(orchestration.checks.outcomes), sent back to the daily job's process.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import json
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import dagster as dg
@@ -24,6 +25,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.checks.gx_suites import Suite
+from orchestration.checks.outcomes import ExpectationOutcome, FrameSummary, SuiteOutcome
 from orchestration.table_metrics import quote_relation
 
 #: examples of unexpected values kept per expectation in the check's metadata
@@ -45,6 +47,9 @@ class Frame:
     @property
     def sampled(self) -> bool:
         return self.validated_rows < self.table_rows
+
+    def summary(self) -> FrameSummary:
+        return FrameSummary(self.validated_rows, self.table_rows, self.order_by)
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
@@ -142,41 +147,6 @@ def _context() -> Any:
     return context
 
 
-@dataclass
-class ExpectationOutcome:
-    expectation: str
-    column: str | None
-    success: bool
-    unexpected_count: int | None
-    unexpected_percent: float | None
-    examples: list[Any]
-    observed: Any
-    error: str | None = None
-
-
-@dataclass
-class SuiteOutcome:
-    suite: str
-    outcomes: list[ExpectationOutcome] = field(default_factory=list)
-    frame: Frame | None = None
-
-    @property
-    def broken(self) -> list[ExpectationOutcome]:
-        return [o for o in self.outcomes if o.error is not None]
-
-    @property
-    def failed(self) -> list[ExpectationOutcome]:
-        return [o for o in self.outcomes if o.error is None and not o.success]
-
-    @property
-    def passed(self) -> bool:
-        return not self.failed and not self.broken
-
-    @property
-    def unexpected_total(self) -> int:
-        return sum(o.unexpected_count or 0 for o in self.failed)
-
-
 def _json_safe(value: Any) -> Any:
     try:
         return json.loads(json.dumps(value, default=str))
@@ -262,59 +232,4 @@ def run_suite(suite: Suite, frame: Frame) -> SuiteOutcome:
     for outcome in outcomes:  # epoch seconds back to readable instants
         if outcome.column in suite.epoch_columns:
             outcome.examples = [_as_iso(v) for v in outcome.examples]
-    return SuiteOutcome(suite.name, outcomes, frame)
-
-
-def _describe(outcome: ExpectationOutcome) -> str:
-    target = f"{outcome.column}: " if outcome.column else ""
-    return f"{target}{outcome.expectation}"
-
-
-def check_metadata(outcome: SuiteOutcome) -> dict[str, Any]:
-    """Counts of unexpected values and examples, per failed expectation, for the check's metadata."""
-    metadata: dict[str, Any] = {
-        "suite": outcome.suite,
-        "expectations": len(outcome.outcomes),
-        "expectations_failed": len(outcome.failed),
-        "unexpected_values": outcome.unexpected_total,
-    }
-    if outcome.frame is not None:
-        metadata["validated_rows"] = outcome.frame.validated_rows
-        metadata["table_rows"] = outcome.frame.table_rows
-        metadata["sampled"] = outcome.frame.sampled
-        if outcome.frame.sampled:
-            metadata["sample"] = f"newest {outcome.frame.validated_rows:,} rows (order by {outcome.frame.order_by})"
-    if outcome.failed:
-        lines = ["| expectation | unexpected | % | examples |", "| --- | ---: | ---: | --- |"]
-        for failed in outcome.failed:
-            count = "" if failed.unexpected_count is None else f"{failed.unexpected_count:,}"
-            percent = "" if failed.unexpected_percent is None else f"{failed.unexpected_percent:.3g}"
-            shown = failed.examples if failed.examples else failed.observed
-            examples = json.dumps(shown, ensure_ascii=False, default=str)[:300].replace("|", "\\|")
-            lines.append(f"| {_describe(failed)} | {count} | {percent} | {examples} |")
-        metadata["failures"] = dg.MetadataValue.md("\n".join(lines))
-        metadata["failures_detail"] = dg.MetadataValue.json(
-            [
-                {
-                    "expectation": f.expectation,
-                    "column": f.column,
-                    "unexpected_count": f.unexpected_count,
-                    "unexpected_percent": f.unexpected_percent,
-                    "examples": f.examples,
-                    "observed_value": f.observed,
-                }
-                for f in outcome.failed
-            ]
-        )
-    return metadata
-
-
-def broken_check_failure(outcomes: Sequence[tuple[str, SuiteOutcome]]) -> dg.Failure | None:
-    """A step failure naming every expectation that could not be evaluated (a bug, not bad data)."""
-    broken = [(check, o) for check, outcome in outcomes for o in outcome.broken]
-    if not broken:
-        return None
-    details = "; ".join(f"{check} / {_describe(o)}: {o.error}" for check, o in broken)
-    return dg.Failure(
-        description=f"{len(broken)} expectation(s) could not be evaluated (broken check, not bad data): {details}",
-    )
+    return SuiteOutcome(suite.name, outcomes, frame.summary())

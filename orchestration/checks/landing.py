@@ -7,7 +7,8 @@
 
 Each raw table is validated whole up to SEGMENTS_GX_MAX_ROWS rows, beyond that on its newest rows
 (latest loads first: ``_loaded_at desc, _source_file desc, _source_row desc``), so the files of the
-day's load are always validated in full unless a single load exceeds the bound.
+day's load are always validated in full unless a single load exceeds the bound. The suites run in a child
+process (orchestration.checks.evaluation): the daily job's own process never imports Great Expectations.
 """
 
 from collections.abc import Iterator
@@ -15,28 +16,12 @@ from collections.abc import Iterator
 import dagster as dg
 
 from orchestration.assets.ingest import raw_asset_key
-from orchestration.checks.gx_suites import (
-    expected_raw_columns,
-    landing_contract_suite,
-    landing_formats_suite,
-    landing_schema_suite,
-)
-from orchestration.checks.gx_validation import (
-    Frame,
-    broken_check_failure,
-    check_metadata,
-    read_suite_frame,
-    run_suite,
-    schema_frame,
-)
+from orchestration.checks.evaluation import CONTRACT_CHECK, FORMATS_CHECK, landing_checks_in_subprocess
+from orchestration.checks.outcomes import broken_check_failure, check_metadata, formats_columns
 from orchestration.environment import OrchestrationSettings
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.retries import retry_transient_failures
 from segment_warehouse.contract import ENTITY_NAMES
-
-CONTRACT_CHECK = "landing_contract"
-FORMATS_CHECK = "landing_formats"
-NEWEST_FIRST = ("_loaded_at", "_source_file", "_source_row")
 
 
 def landing_check_specs() -> list[dg.AssetCheckSpec]:
@@ -53,7 +38,7 @@ def landing_check_specs() -> list[dg.AssetCheckSpec]:
                 ),
             )
         )
-        if landing_formats_suite(entity) is not None:
+        if formats_columns(entity):
             specs.append(
                 dg.AssetCheckSpec(
                     FORMATS_CHECK,
@@ -81,46 +66,33 @@ def build_landing_checks() -> dg.AssetChecksDefinition:
     ) -> Iterator[dg.AssetCheckResult]:
         settings = OrchestrationSettings.from_env()
         selected = context.selected_asset_check_keys
-        results: list[tuple[str, object]] = []
-        with retry_transient_failures(context.op_execution_context), warehouse.connection(read_only=True) as con:
-            frames: dict[str, tuple[Frame, Frame]] = {}
-            for entity in ENTITY_NAMES:
-                key = raw_asset_key(entity)
-                if not [k for k in selected if k.asset_key == key]:
-                    continue
-                frames[entity] = (
-                    schema_frame(con, "raw", entity, expected_raw_columns(entity)),
-                    read_suite_frame(
-                        con, "raw", entity, landing_contract_suite(entity), settings.gx_max_rows, NEWEST_FIRST
-                    ),
-                )
-        for entity, (catalog, frame) in frames.items():
-            key = raw_asset_key(entity)
-            suites = [(CONTRACT_CHECK, landing_contract_suite(entity), dg.AssetCheckSeverity.ERROR)]
-            formats = landing_formats_suite(entity)
-            if formats is not None:
-                suites.append((FORMATS_CHECK, formats, dg.AssetCheckSeverity.WARN))
-            for check_name, suite, severity in suites:
-                if dg.AssetCheckKey(key, check_name) not in selected:
-                    continue
-                outcome = run_suite(suite, frame)
-                if check_name == CONTRACT_CHECK:  # the schema and types, on the table's catalog
-                    outcome.outcomes[:0] = run_suite(landing_schema_suite(entity), catalog).outcomes
-                results.append((f"{entity}.{check_name}", outcome))
-                if outcome.broken:
-                    continue
-                context.log.info(
-                    f"{suite.name}: {'passed' if outcome.passed else 'FAILED'} on {frame.validated_rows:,} of "
-                    f"{frame.table_rows:,} rows ({outcome.unexpected_total:,} unexpected values)"
-                )
-                yield dg.AssetCheckResult(
-                    asset_key=key,
-                    check_name=check_name,
-                    passed=outcome.passed,
-                    severity=severity,
-                    metadata=check_metadata(outcome),
-                )
-        failure = broken_check_failure(results)  # type: ignore[arg-type]
+        wanted = [
+            (entity, check_name)
+            for entity in ENTITY_NAMES
+            for check_name in (CONTRACT_CHECK, FORMATS_CHECK)
+            if dg.AssetCheckKey(raw_asset_key(entity), check_name) in selected
+        ]
+        with retry_transient_failures(context.op_execution_context):
+            # in a child process: this process never imports Great Expectations (orchestration.checks.evaluation)
+            evaluated = landing_checks_in_subprocess(warehouse.settings(), wanted, settings.gx_max_rows)
+        for item in evaluated:
+            outcome, frame = item.outcome, item.outcome.frame
+            if outcome.broken or frame is None:
+                continue
+            context.log.info(
+                f"{outcome.suite}: {'passed' if outcome.passed else 'FAILED'} on {frame.validated_rows:,} of "
+                f"{frame.table_rows:,} rows ({outcome.unexpected_total:,} unexpected values)"
+            )
+            yield dg.AssetCheckResult(
+                asset_key=raw_asset_key(item.entity),
+                check_name=item.check_name,
+                passed=outcome.passed,
+                severity=dg.AssetCheckSeverity.ERROR
+                if item.check_name == CONTRACT_CHECK
+                else dg.AssetCheckSeverity.WARN,
+                metadata=check_metadata(outcome),
+            )
+        failure = broken_check_failure([(f"{item.entity}.{item.check_name}", item.outcome) for item in evaluated])
         if failure is not None:
             raise failure
 

@@ -10,20 +10,22 @@
   daily-moving segments (cart recovery, birthdays) legitimately swing, and each export has its own breaker
   (max_change_ratio) that refuses to send such a change. Set SEGMENTS_SEGMENT_CHANGE_BLOCKING=true to make
   it an ERROR that also stops the segment's exports.
+
+Both suites run in a child process (orchestration.checks.evaluation): the daily job's own process never
+imports Great Expectations.
 """
 
 from collections.abc import Iterator, Sequence
 
 import dagster as dg
-import pandas as pd
 
-from orchestration.checks.gx_suites import CUSTOMER_METRICS, customers_suite, segment_sizes_suite
-from orchestration.checks.gx_validation import broken_check_failure, check_metadata, read_frame, run_suite, validate
+from orchestration.checks.evaluation import output_checks_in_subprocess
+from orchestration.checks.outcomes import SuiteOutcome, broken_check_failure, check_metadata
 from orchestration.environment import OrchestrationSettings
 from orchestration.partitions import as_of_date
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 from orchestration.retries import retry_transient_failures
-from orchestration.table_metrics import SegmentSize, segment_size
+from orchestration.table_metrics import SegmentSize
 
 CUSTOMERS_KEY = dg.AssetKey(["marts", "customers"])
 CUSTOMERS_CHECK = "customers_domains"
@@ -74,21 +76,25 @@ def build_output_checks(
         as_of = as_of_date(context)
         selected = context.selected_asset_check_keys
         wanted_segments = [k for k in segment_keys if dg.AssetCheckKey(k, SEGMENT_SIZE_CHECK) in selected]
-        with retry_transient_failures(context.op_execution_context), warehouse.connection(read_only=True) as con:
-            customers_frame = None
-            if dg.AssetCheckKey(CUSTOMERS_KEY, CUSTOMERS_CHECK) in selected:
-                customers_frame = read_frame(
-                    con, "marts", "customers", CUSTOMER_METRICS, current.gx_max_rows, ("updated_at", "customer_id")
-                )
-            sizes = [s for s in (segment_size(con, k.path[-1], as_of) for k in wanted_segments) if s is not None]
-        if customers_frame is not None:
-            outcome = run_suite(customers_suite(), customers_frame)
+        check_customers = dg.AssetCheckKey(CUSTOMERS_KEY, CUSTOMERS_CHECK) in selected
+        with retry_transient_failures(context.op_execution_context):
+            # in a child process: this process never imports Great Expectations (orchestration.checks.evaluation)
+            evaluated = output_checks_in_subprocess(
+                warehouse.settings(),
+                as_of,
+                check_customers,
+                [k.path[-1] for k in wanted_segments],
+                current.gx_max_rows,
+                current.max_segment_change_ratio,
+                current.segment_change_min_size,
+            )
+        outcome = evaluated.customers
+        if outcome is not None and outcome.frame is not None:
             failure = broken_check_failure([("marts.customers", outcome)])
             if failure is not None:
                 raise failure
             context.log.info(
-                f"marts.customers: {'passed' if outcome.passed else 'FAILED'} "
-                f"on {customers_frame.validated_rows:,} rows"
+                f"marts.customers: {'passed' if outcome.passed else 'FAILED'} on {outcome.frame.validated_rows:,} rows"
             )
             yield dg.AssetCheckResult(
                 asset_key=CUSTOMERS_KEY,
@@ -97,48 +103,31 @@ def build_output_checks(
                 severity=dg.AssetCheckSeverity.ERROR,
                 metadata=check_metadata(outcome),
             )
-        if sizes:
-            yield from _segment_size_results(sizes, current, severity)
+        if evaluated.sizes and evaluated.sizes_outcome is not None:
+            yield from _segment_size_results(evaluated.sizes, evaluated.sizes_outcome, current, severity)
 
     return output_quality_checks
 
 
-def _judged_ratio(size: SegmentSize, min_size: int) -> float | None:
-    """The change ratio when there is a previous size big enough to judge, else None (GX skips nulls)."""
-    if size.previous_size is None or size.previous_size < min_size:
-        return None
-    return size.change_ratio
-
-
 def _segment_size_results(
-    sizes: Sequence[SegmentSize], settings: OrchestrationSettings, severity: dg.AssetCheckSeverity
+    sizes: Sequence[SegmentSize],
+    outcome: SuiteOutcome,
+    settings: OrchestrationSettings,
+    severity: dg.AssetCheckSeverity,
 ) -> Iterator[dg.AssetCheckResult]:
-    frame = pd.DataFrame(
-        {
-            "segment": [s.segment for s in sizes],
-            "size": [s.size for s in sizes],
-            "previous_size": pd.array([s.previous_size for s in sizes], dtype="Int64"),
-            "change_ratio": pd.array(
-                [_judged_ratio(s, settings.segment_change_min_size) for s in sizes], dtype="Float64"
-            ),
-        }
-    )
-    suite = segment_sizes_suite(settings.max_segment_change_ratio)
-    outcomes = validate(suite, frame, index_columns=["segment"])
-    broken = [o for o in outcomes if o.error]
-    if broken:
-        raise dg.Failure(f"segment size suite could not be evaluated: {broken[0].error}")
+    """One result per segment, from the size suite's ``outcome`` over ``sizes`` (evaluation.segment_sizes_outcome)."""
+    if outcome.broken:
+        raise dg.Failure(f"segment size suite could not be evaluated: {outcome.broken[0].error}")
     too_big: set[str] = set()
-    for outcome in outcomes:
-        if not outcome.success:
-            too_big.update(str(row.get("segment")) for row in outcome.examples if isinstance(row, dict))
+    for failed in outcome.failed:
+        too_big.update(str(row.get("segment")) for row in failed.examples if isinstance(row, dict))
     for size in sizes:
         ratio = size.change_ratio
         metadata: dict[str, object] = {
             "segment_size": size.size,
             "max_change_ratio": settings.max_segment_change_ratio,
             "min_previous_size": settings.segment_change_min_size,
-            "suite": suite.name,
+            "suite": outcome.suite,
         }
         if size.previous_size is not None:
             metadata["previous_size"] = size.previous_size

@@ -3,32 +3,26 @@
 DuckDB's allocator keeps much of what a big load used (hundreds of MiB at 1 000 000 customers) for as long
 as the process lives. The daily job runs in one long-lived Dagster process, and the dbt build that follows
 the ingest runs in a second process beside it: whatever the ingest kept would add to the peak. Run in a
-child process, the ingest's memory is released when the child exits. Progress lines are relayed to the
-caller as they come; the report and the raw tables' state come back when the child is done; an error in
-the child is raised again in the caller with the child's message.
+child process (segment_warehouse.child_process), the ingest's memory is released when the child exits.
+Progress lines are relayed to the caller as they come; the report and the raw tables' state come back when
+the child is done; an error in the child is raised again in the caller with the child's message.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import queue
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from multiprocessing.queues import Queue
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
+from segment_warehouse.child_process import SubprocessFailed, call_in_subprocess
 from segment_warehouse.ingest.errors import IngestError
 from segment_warehouse.ingest.loader import Progress
 from segment_warehouse.ingest.report import IngestReport
 from segment_warehouse.ingest.run import ingest_all
 from segment_warehouse.settings import Settings
 from segment_warehouse.warehouse import connect
-
-#: how long the caller waits for the next message before checking that the child is still alive
-_POLL_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -39,6 +33,10 @@ class RawTableState:
     row_count: int
     quarantined_total: int
     quarantine_reasons: tuple[tuple[str, int], ...]  # (reason, rows), most frequent first
+
+
+#: what the ingest's child process sends back: its report, and the state of each raw table it loaded
+IngestOutcome = tuple[IngestReport, dict[str, RawTableState]]
 
 
 class IngestProcessError(IngestError):
@@ -62,23 +60,15 @@ def raw_table_state(con: duckdb.DuckDBPyConnection, entity: str, reasons: int = 
     )
 
 
-def _child(messages: Queue[tuple[str, Any]], landing_dir: str, settings: Settings, entities: list[str]) -> None:
-    """Runs in the child: ingest, then send ("done", (report, states)) or ("error", message)."""
+def _ingest(landing_dir: str, settings: Settings, entities: list[str], progress: Progress) -> IngestOutcome:
+    """Runs in the child: the ingest, then the state of each raw table it loaded."""
+    con = connect(settings.duckdb_path, settings=settings)
     try:
-        con = connect(settings.duckdb_path, settings=settings)
-        try:
-            report = ingest_all(
-                landing_dir=landing_dir,
-                con=con,
-                entities=entities,
-                progress=lambda line: messages.put(("progress", line)),
-            )
-            states = {result.entity: raw_table_state(con, result.entity) for result in report.entities if result.ok}
-        finally:
-            con.close()
-        messages.put(("done", (report, states)))
-    except BaseException as exc:  # everything goes back to the caller, which raises it again
-        messages.put(("error", f"{type(exc).__name__}: {exc}"))
+        report = ingest_all(landing_dir=landing_dir, con=con, entities=entities, progress=progress)
+        states = {result.entity: raw_table_state(con, result.entity) for result in report.entities if result.ok}
+    finally:
+        con.close()
+    return report, states
 
 
 def ingest_in_subprocess(
@@ -87,47 +77,22 @@ def ingest_in_subprocess(
     entities: Sequence[str],
     progress: Progress | None = print,
     *,
-    child: Callable[..., None] | None = None,
-) -> tuple[IngestReport, dict[str, RawTableState]]:
+    child: Callable[..., IngestOutcome] | None = None,
+) -> IngestOutcome:
     """`ingest_all` into `settings.duckdb_path`, run in a child process; returns its report and table states.
 
     Raises IngestProcessError with the child's message when the ingest raised, or with its exit code when the
     child died without a word (killed, e.g. by the kernel when out of memory). `child` replaces the function
     the child runs (tests; it receives the same arguments as the default).
     """
-    context = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing of the caller's memory
-    messages: Queue[tuple[str, Any]] = context.Queue()
-    process = context.Process(
-        target=child or _child,
-        args=(messages, str(landing_dir), settings, list(entities)),
-        name="segments-ingest",
-        daemon=True,
-    )
-    process.start()
     try:
-        while True:
-            try:
-                kind, payload = messages.get(timeout=_POLL_SECONDS)
-            except queue.Empty:
-                if not process.is_alive():
-                    raise IngestProcessError(
-                        f"the ingest process (pid {process.pid}) ended with exit code {process.exitcode} before "
-                        "reporting (a negative code is the signal that killed it: -9 is often the out-of-memory "
-                        "killer); lower SEGMENTS_MEMORY_LIMIT or free memory, then run again (files already loaded "
-                        "are skipped)"
-                    ) from None
-                continue
-            if kind == "progress":
-                if progress is not None:
-                    progress(str(payload))
-            elif kind == "done":
-                report, states = payload
-                return report, states
-            else:
-                raise IngestProcessError(f"ingest from {landing_dir} failed in its process: {payload}")
-    finally:
-        process.join(timeout=30)
-        if process.is_alive():
-            process.kill()
-            process.join()
-        messages.close()
+        return call_in_subprocess(
+            child or _ingest,
+            (str(landing_dir), settings, list(entities)),
+            name="segments-ingest",
+            progress=progress,
+            relay_progress=True,
+            died_hint="lower SEGMENTS_MEMORY_LIMIT or free memory, then run again (files already loaded are skipped)",
+        )
+    except SubprocessFailed as exc:
+        raise IngestProcessError(f"ingest from {landing_dir} failed in its process: {exc}") from None

@@ -57,7 +57,7 @@ def test_a_failed_entity_is_in_the_report_not_an_exception(tmp_path: Path) -> No
     assert report.entity("orders").error is not None and "missing" in report.entity("orders").error.lower()
 
 
-def _die_like_the_oom_killer_does(*_args: object) -> None:
+def _die_like_the_oom_killer_does(*_args: object, **_kwargs: object) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 

@@ -11,6 +11,7 @@ import duckdb
 import great_expectations.expectations as gxe
 import pytest
 
+from orchestration.checks.evaluation import segment_sizes_outcome
 from orchestration.checks.freshness import freshness_result
 from orchestration.checks.gx_suites import (
     Suite,
@@ -20,14 +21,8 @@ from orchestration.checks.gx_suites import (
     landing_formats_suite,
     landing_schema_suite,
 )
-from orchestration.checks.gx_validation import (
-    broken_check_failure,
-    check_metadata,
-    read_frame,
-    read_suite_frame,
-    run_suite,
-    schema_frame,
-)
+from orchestration.checks.gx_validation import read_frame, read_suite_frame, run_suite, schema_frame
+from orchestration.checks.outcomes import broken_check_failure, check_metadata
 from orchestration.checks.outputs import _segment_size_results
 from orchestration.environment import OrchestrationSettings
 from orchestration.retries import is_transient
@@ -205,7 +200,10 @@ def test_segment_size_change_fails_beyond_the_ratio(con: duckdb.DuckDBPyConnecti
     assert sizes[0] is not None and sizes[0].previous_size == 100 and sizes[0].change_ratio == 2.0
     monkeypatch.delenv("SEGMENTS_MAX_SEGMENT_CHANGE_RATIO", raising=False)
     settings = OrchestrationSettings.from_env()
-    results = {r.asset_key.path[-1]: r for r in _segment_size_results(sizes, settings, dg.AssetCheckSeverity.WARN)}
+    outcome = segment_sizes_outcome(sizes, settings.max_segment_change_ratio, settings.segment_change_min_size)
+    results = {
+        r.asset_key.path[-1]: r for r in _segment_size_results(sizes, outcome, settings, dg.AssetCheckSeverity.WARN)
+    }
     assert {name: r.passed for name, r in results.items()} == {
         "seg_tripled": False,
         "seg_steady": True,
