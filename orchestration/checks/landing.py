@@ -72,6 +72,8 @@ def build_landing_checks() -> dg.AssetChecksDefinition:
             for check_name in (CONTRACT_CHECK, FORMATS_CHECK)
             if dg.AssetCheckKey(raw_asset_key(entity), check_name) in selected
         ]
+        if not wanted:
+            return
         with retry_transient_failures(context.op_execution_context):
             # in a child process: this process never imports Great Expectations (orchestration.checks.evaluation)
             evaluated = landing_checks_in_subprocess(warehouse.settings(), wanted, settings.gx_max_rows)

@@ -77,6 +77,8 @@ def build_output_checks(
         selected = context.selected_asset_check_keys
         wanted_segments = [k for k in segment_keys if dg.AssetCheckKey(k, SEGMENT_SIZE_CHECK) in selected]
         check_customers = dg.AssetCheckKey(CUSTOMERS_KEY, CUSTOMERS_CHECK) in selected
+        if not check_customers and not wanted_segments:
+            return
         with retry_transient_failures(context.op_execution_context):
             # in a child process: this process never imports Great Expectations (orchestration.checks.evaluation)
             evaluated = output_checks_in_subprocess(

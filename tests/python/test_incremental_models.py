@@ -60,15 +60,15 @@ COMPARED = {
     "marts.orders": "*",
     "marts.customers": "*",
 }
-#: the incremental models and the non-bookkeeping column they are keyed on
-INCREMENTAL = {
-    "intermediate.int_messages_enriched": "message_id",
-    "intermediate.int_orders_validated": "order_id",
-    "intermediate.int_order_lines_enriched": "order_line_key",
-    "intermediate.int_order_lines_aggregated": "order_id",
-    "intermediate.int_customer_product_types_aggregated": "product_type",
-    "intermediate.int_customer_collections_aggregated": "collection",
-}
+#: the incremental models (each carries computed_as_of, last_loaded_at and customer_id)
+INCREMENTAL = (
+    "intermediate.int_messages_enriched",
+    "intermediate.int_orders_validated",
+    "intermediate.int_order_lines_enriched",
+    "intermediate.int_order_lines_aggregated",
+    "intermediate.int_customer_product_types_aggregated",
+    "intermediate.int_customer_collections_aggregated",
+)
 
 
 def _build(warehouse: ScratchWarehouse, as_of: dt.date, *flags: str) -> None:
