@@ -2,24 +2,28 @@
 
 Importing Great Expectations takes over 200 MiB, which the daily job's process would keep for its whole life,
 beside the dbt build's process (the run's peak memory is their sum). So the job's process never imports it:
-the checks call :func:`landing_checks_in_subprocess` and :func:`output_checks_in_subprocess`, whose child
-process (segment_warehouse.child_process) reads the frames from DuckDB (read-only), builds the suites
-(orchestration.checks.gx_suites), validates them (orchestration.checks.gx_validation) and sends back plain
-outcomes (orchestration.checks.outcomes). GX is imported inside the functions the child runs, never when this
-module is imported.
+the checks call :func:`evaluate_landing_checks` and :func:`evaluate_output_checks` through
+:func:`in_subprocess`, whose child process (segment_warehouse.child_process) reads the frames from DuckDB
+(read-only), builds the suites (orchestration.checks.gx_suites), validates them
+(orchestration.checks.gx_validation) and sends back plain outcomes (orchestration.checks.outcomes). GX is
+imported inside the functions the child runs, never when this module is imported.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar, TypeVarTuple
 
 from orchestration.checks.outcomes import SuiteOutcome
 from orchestration.table_metrics import SegmentSize, segment_size
 from segment_warehouse.child_process import call_in_subprocess
 from segment_warehouse.settings import Settings
 from segment_warehouse.warehouse import connect
+
+Args = TypeVarTuple("Args")
+Result = TypeVar("Result")
 
 CONTRACT_CHECK = "landing_contract"
 FORMATS_CHECK = "landing_formats"
@@ -59,10 +63,11 @@ def evaluate_landing_checks(
     entities = list(dict.fromkeys(entity for entity, _ in selected))
     con = connect(settings.duckdb_path, read_only=True, settings=settings)
     try:
+        contract_suites = {entity: landing_contract_suite(entity) for entity in entities}
         frames = {
             entity: (
                 schema_frame(con, "raw", entity, expected_raw_columns(entity)),
-                read_suite_frame(con, "raw", entity, landing_contract_suite(entity), max_rows, NEWEST_FIRST),
+                read_suite_frame(con, "raw", entity, contract_suites[entity], max_rows, NEWEST_FIRST),
             )
             for entity in entities
         }
@@ -71,7 +76,7 @@ def evaluate_landing_checks(
     results: list[LandingCheckOutcome] = []
     for entity, check_name in selected:
         catalog, frame = frames[entity]
-        suite = landing_contract_suite(entity) if check_name == CONTRACT_CHECK else landing_formats_suite(entity)
+        suite = contract_suites[entity] if check_name == CONTRACT_CHECK else landing_formats_suite(entity)
         if suite is None:
             continue
         outcome = run_suite(suite, frame)
@@ -79,15 +84,6 @@ def evaluate_landing_checks(
             outcome.outcomes[:0] = run_suite(landing_schema_suite(entity), catalog).outcomes
         results.append(LandingCheckOutcome(entity, check_name, outcome))
     return results
-
-
-def landing_checks_in_subprocess(
-    settings: Settings, selected: Sequence[tuple[str, str]], max_rows: int
-) -> list[LandingCheckOutcome]:
-    """:func:`evaluate_landing_checks` in a child process (see the module)."""
-    return call_in_subprocess(
-        evaluate_landing_checks, (settings, list(selected), max_rows), name="segments-landing-checks"
-    )
 
 
 def _judged_ratio(size: SegmentSize, min_size: int) -> float | None:
@@ -147,18 +143,8 @@ def evaluate_output_checks(
     )
 
 
-def output_checks_in_subprocess(
-    settings: Settings,
-    as_of: dt.date,
-    check_customers: bool,
-    segment_tables: Sequence[str],
-    max_rows: int,
-    max_change_ratio: float,
-    min_size: int,
-) -> OutputCheckOutcomes:
-    """:func:`evaluate_output_checks` in a child process (see the module)."""
-    return call_in_subprocess(
-        evaluate_output_checks,
-        (settings, as_of, check_customers, list(segment_tables), max_rows, max_change_ratio, min_size),
-        name="segments-output-checks",
-    )
+def in_subprocess(evaluate: Callable[[*Args], Result], *args: *Args) -> Result:
+    """``evaluate(*args)``, one of this module's ``evaluate_*`` functions, in a child process (see the module),
+    named after it (``evaluate_landing_checks`` runs as ``segments-landing-checks``)."""
+    name = "segments-" + evaluate.__name__.removeprefix("evaluate_").replace("_", "-")
+    return call_in_subprocess(evaluate, args, name=name)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from orchestration.assets.ingest import raw_asset_key
-from orchestration.checks.evaluation import CONTRACT_CHECK, FORMATS_CHECK, landing_checks_in_subprocess
+from orchestration.checks.evaluation import CONTRACT_CHECK, FORMATS_CHECK, evaluate_landing_checks, in_subprocess
 from orchestration.checks.outcomes import broken_check_failure, check_metadata, formats_columns
 from orchestration.environment import OrchestrationSettings
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
@@ -76,7 +76,7 @@ def build_landing_checks() -> dg.AssetChecksDefinition:
             return
         with retry_transient_failures(context.op_execution_context):
             # in a child process: this process never imports Great Expectations (orchestration.checks.evaluation)
-            evaluated = landing_checks_in_subprocess(warehouse.settings(), wanted, settings.gx_max_rows)
+            evaluated = in_subprocess(evaluate_landing_checks, warehouse.settings(), wanted, settings.gx_max_rows)
         for item in evaluated:
             outcome, frame = item.outcome, item.outcome.frame
             if outcome.broken or frame is None:

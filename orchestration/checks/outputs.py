@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 
 import dagster as dg
 
-from orchestration.checks.evaluation import output_checks_in_subprocess
+from orchestration.checks.evaluation import evaluate_output_checks, in_subprocess
 from orchestration.checks.outcomes import SuiteOutcome, broken_check_failure, check_metadata
 from orchestration.environment import OrchestrationSettings
 from orchestration.partitions import as_of_date
@@ -81,7 +81,8 @@ def build_output_checks(
             return
         with retry_transient_failures(context.op_execution_context):
             # in a child process: this process never imports Great Expectations (orchestration.checks.evaluation)
-            evaluated = output_checks_in_subprocess(
+            evaluated = in_subprocess(
+                evaluate_output_checks,
                 warehouse.settings(),
                 as_of,
                 check_customers,

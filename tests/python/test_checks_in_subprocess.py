@@ -22,8 +22,8 @@ from orchestration.checks.evaluation import (
     CONTRACT_CHECK,
     FORMATS_CHECK,
     evaluate_landing_checks,
-    landing_checks_in_subprocess,
-    output_checks_in_subprocess,
+    evaluate_output_checks,
+    in_subprocess,
 )
 from orchestration.checks.outcomes import check_metadata
 from segment_warehouse.child_process import SubprocessFailed
@@ -94,7 +94,7 @@ def test_landing_checks_in_the_child_find_what_the_suites_find_in_process(tmp_pa
     settings = _settings(path)
     selected = [("customers", CONTRACT_CHECK), ("customers", FORMATS_CHECK), ("orders", CONTRACT_CHECK)]
 
-    in_child = landing_checks_in_subprocess(settings, selected, 1000)
+    in_child = in_subprocess(evaluate_landing_checks, settings, selected, 1000)
 
     assert [(o.entity, o.check_name) for o in in_child] == selected
     by_check = {(o.entity, o.check_name): o.outcome for o in in_child}
@@ -112,9 +112,9 @@ def test_landing_checks_in_the_child_find_what_the_suites_find_in_process(tmp_pa
 def test_an_error_in_the_checks_child_is_raised_with_its_message(tmp_path: Path) -> None:
     settings = _settings(tmp_path / "missing.duckdb")
     with pytest.raises(SubprocessFailed, match=r"missing\.duckdb does not exist"):
-        landing_checks_in_subprocess(settings, [("orders", CONTRACT_CHECK)], 1000)
+        in_subprocess(evaluate_landing_checks, settings, [("orders", CONTRACT_CHECK)], 1000)
     with pytest.raises(SubprocessFailed, match=r"missing\.duckdb does not exist"):
-        output_checks_in_subprocess(settings, END_DATE, True, ["seg_vip"], 1000, 0.5, 100)
+        in_subprocess(evaluate_output_checks, settings, END_DATE, True, ["seg_vip"], 1000, 0.5, 100)
 
 
 @pytest.mark.slow
