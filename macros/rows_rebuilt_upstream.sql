@@ -10,7 +10,8 @@
     all carry the same computed_as_of.
 
     customers_gone_upstream: the customers of `built` without any upstream row left (their last valid order
-    was cancelled or moved): the model names them with a marker row (strategy replace_scope). -#}
+    was cancelled or moved): the model names them with a marker row (strategy replace_scope). `upstream` may
+    be a list of relations: the customers without a row in any of them. -#}
 {% macro rows_rebuilt_upstream(upstream, built) -%}
     select *
     from {{ upstream }} as upstream_rows
@@ -21,11 +22,15 @@
 {%- endmacro %}
 
 {% macro customers_gone_upstream(upstream, built) -%}
+    {%- set upstreams = upstream if upstream is sequence and upstream is not string else [upstream] %}
     select built_rows.customer_id
     from {{ built }} as built_rows
-    where not exists (
-        select 1
-        from {{ upstream }} as upstream_rows
-        where upstream_rows.customer_id = built_rows.customer_id
-    )
+    where
+        {%- for relation in upstreams %}
+        {{ 'and ' if not loop.first }}not exists (
+            select 1
+            from {{ relation }} as upstream_rows
+            where upstream_rows.customer_id = built_rows.customer_id
+        )
+        {%- endfor %}
 {%- endmacro %}

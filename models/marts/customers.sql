@@ -40,55 +40,15 @@ customer_locations as (
 
 ),
 
-customer_product_types as {{ not_materialized() }} (
+customer_favourites as (
 
-    select * from {{ ref('int_customer_product_types_aggregated') }}
-
-),
-
-customer_collections as (
-
-    select * from {{ ref('int_customer_collections_aggregated') }}
+    select * from {{ ref('int_customer_favourites_picked') }}
 
 ),
 
 list_memberships as {{ not_materialized() }} (
 
     select * from {{ ref('int_list_memberships_active') }}
-
-),
-
-favourite_product_types as (
-
-    select
-        customer_id,
-        product_type as favourite_product_type,
-        row_number() over (
-            partition by customer_id
-            order by orders_count desc, units desc, amount_eur desc, product_type
-        ) as preference_rank
-
-    from customer_product_types
-
-),
-
-product_type_lists as (
-
-    {{ distinct_value_lists('customer_product_types', 'customer_id', 'product_type', 'product_types') }}
-
-),
-
-favourite_collections as (
-
-    select
-        customer_id,
-        collection as favourite_collection,
-        row_number() over (
-            partition by customer_id
-            order by orders_count desc, units desc, amount_eur desc, collection
-        ) as preference_rank
-
-    from customer_collections
 
 ),
 
@@ -151,9 +111,9 @@ joined as (
         customer_orders.avg_days_between_orders,
         coalesce(customer_orders.discounted_orders_count, 0) as discounted_orders_count,
         customer_orders.promo_share,
-        favourite_product_types.favourite_product_type,
-        product_type_lists.product_types,
-        favourite_collections.favourite_collection,
+        customer_favourites.favourite_product_type,
+        customer_favourites.product_types,
+        customer_favourites.favourite_collection,
         coalesce(customer_messaging.messages_count, 0) as messages_count,
         coalesce(customer_messaging.whatsapp_inbound_count, 0) as whatsapp_inbound_count,
         customer_messaging.last_inbound_at,
@@ -189,16 +149,8 @@ joined as (
         on customers.customer_id = customer_consents.customer_id
     left join customer_locations
         on customers.customer_id = customer_locations.customer_id
-    left join favourite_product_types
-        on
-            customers.customer_id = favourite_product_types.customer_id
-            and favourite_product_types.preference_rank = 1
-    left join product_type_lists
-        on customers.customer_id = product_type_lists.customer_id
-    left join favourite_collections
-        on
-            customers.customer_id = favourite_collections.customer_id
-            and favourite_collections.preference_rank = 1
+    left join customer_favourites
+        on customers.customer_id = customer_favourites.customer_id
     left join list_counts
         on customers.customer_id = list_counts.customer_id
     left join list_name_lists

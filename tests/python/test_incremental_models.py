@@ -1,7 +1,8 @@
 """The incremental models (int_messages_enriched, the order chain int_orders_validated and
 int_order_lines_enriched, the order aggregates built from its lines: int_order_lines_aggregated,
-int_customer_product_types_aggregated, int_customer_collections_aggregated, and int_orders_enriched behind
-marts.orders): the next day's run must give exactly what a full rebuild gives.
+int_customer_product_types_aggregated, int_customer_collections_aggregated, the favourites picked from the
+last two, and int_orders_enriched behind marts.orders): the next day's run must give exactly what a full
+rebuild gives.
 
 One warehouse follows the daily life of the shop: built as of D, then one more day of landing files arrives —
 with an old-dated event landed late, the erasure of a customer who has messages and orders, a new version of
@@ -53,10 +54,13 @@ AGGREGATES = {
 }
 #: the table behind marts.orders, rebuilt by customer after int_orders_validated and int_order_lines_aggregated
 ENRICHED_ORDERS = "intermediate.int_orders_enriched"
+#: the customers' favourites, rebuilt by customer after the product type and collection aggregates
+FAVOURITES = "intermediate.int_customer_favourites_picked"
 COMPARED = {
     "intermediate.int_messages_enriched": BUSINESS_COLUMNS,
     "intermediate.int_orders_validated": ORDER_COLUMNS,
     ENRICHED_ORDERS: f"{ORDER_COLUMNS}, line_count, units, product_types",
+    FAVOURITES: "customer_id, favourite_product_type, product_types, favourite_collection",
     "intermediate.int_order_lines_enriched": LINE_COLUMNS,
     **AGGREGATES,
     "marts.messages": "*",
@@ -72,6 +76,7 @@ INCREMENTAL = (
     "intermediate.int_customer_product_types_aggregated",
     "intermediate.int_customer_collections_aggregated",
     ENRICHED_ORDERS,
+    FAVOURITES,
 )
 #: the incremental models rebuilt by customer (all but the messages)
 BY_CUSTOMER = INCREMENTAL[1:]
@@ -344,6 +349,18 @@ def test_the_next_day_run_recomputed_the_orders_of_exactly_the_rebuilt_customers
     expected = recomputed["intermediate.int_orders_validated"] | recomputed["intermediate.int_order_lines_aggregated"]
     assert recomputed[ENRICHED_ORDERS]
     assert recomputed[ENRICHED_ORDERS] == expected
+
+
+def test_the_next_day_run_picked_the_favourites_of_exactly_the_reaggregated_customers(daily_life: dict) -> None:
+    """int_customer_favourites_picked recomputes the customers whose product types or collections were
+    recomputed, and no other."""
+    recomputed = daily_life["recomputed_customers"]
+    expected = (
+        recomputed["intermediate.int_customer_product_types_aggregated"]
+        | recomputed["intermediate.int_customer_collections_aggregated"]
+    )
+    assert recomputed[FAVOURITES]
+    assert recomputed[FAVOURITES] == expected
 
 
 def test_the_next_day_run_equals_a_full_rebuild(daily_life: dict) -> None:
