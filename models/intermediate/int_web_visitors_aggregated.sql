@@ -2,8 +2,9 @@
 {#- One row per anonymous_id seen before T, in one pass over the web events: its owner by identity stitching
     (DESIGN §6: the customer_id of its latest event before T that carries one, occurred_at ties broken by the
     larger event_id; null when no event is tagged), first and last event, last cart event (add_to_cart or
-    begin_checkout) and event counts. A table: it is the only pass over the event-grain staging view for
-    the customer facts; int_identities_stitched and int_customer_web_activity_aggregated read it. -#}
+    begin_checkout) and event counts, also over the last `anonymous_visitors_days` days. A table: it is the
+    only pass over the event-grain staging view for the customer facts and the anonymous visitors;
+    int_identities_stitched, int_customer_web_activity_aggregated and seg_anonymous_visitors read it. -#}
 with
 
 web_events as (
@@ -31,7 +32,9 @@ per_visitor as (
         {{ aggregate_where('max', 'occurred_at', "event_type in ('add_to_cart', 'begin_checkout')") }}
             as last_cart_at,
         count(*) as events_count,
-        {{ count_where("event_type in ('add_to_cart', 'begin_checkout')") }} as cart_events_count
+        {{ count_where("event_type in ('add_to_cart', 'begin_checkout')") }} as cart_events_count,
+        {{ count_where('occurred_at >= ' ~ window_start(var('anonymous_visitors_days'), 'day')) }}
+            as recent_events_count
 
     from events_before_t
     group by anonymous_id
@@ -48,7 +51,8 @@ final as (
         cast(last_seen_at as {{ dbt.type_timestamp() }}) as last_seen_at,
         cast(last_cart_at as {{ dbt.type_timestamp() }}) as last_cart_at,
         cast(events_count as {{ dbt.type_bigint() }}) as events_count,
-        cast(cart_events_count as {{ dbt.type_bigint() }}) as cart_events_count
+        cast(cart_events_count as {{ dbt.type_bigint() }}) as cart_events_count,
+        cast(recent_events_count as {{ dbt.type_bigint() }}) as recent_events_count
 
     from per_visitor
 
