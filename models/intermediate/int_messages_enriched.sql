@@ -54,15 +54,20 @@ previous_build as (
 
 ),
 
+-- one simple comparison per branch (an empty table needs none: messages_to_build then takes every message).
+-- Not one `or` over a cross join: DuckDB then shares the scan of the events with events_to_build as a
+-- materialized subplan of 40 M rows (10 s instead of 5 s for a next day at 1 000 000 customers)
 changed_by_events as (
 
-    select distinct message_events.message_id
+    select message_events.message_id
     from message_events
-    cross join previous_build
-    where
-        previous_build.as_of_instant is null
-        or message_events.occurred_at >= previous_build.as_of_instant
-        or message_events.loaded_at > previous_build.loaded_through
+    where message_events.occurred_at >= (select previous_build.as_of_instant from previous_build)
+
+    union
+
+    select message_events.message_id
+    from message_events
+    where message_events.loaded_at > (select previous_build.loaded_through from previous_build)
 
 ),
 
