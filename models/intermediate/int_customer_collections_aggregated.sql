@@ -1,17 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='replace_scope',
-        unique_key='customer_id',
-        scope_row_key='collection',
-        on_schema_change='fail',
-        pre_hook={
-            'sql': "{% if is_incremental() %}{{ delete_stale_rows(this) }}{% endif %}",
-            'transaction': false,
-        },
-        post_hook={'sql': "{{ checkpoint_database() }}", 'transaction': false},
-    )
-}}
+{{ incremental_by_customer(scope_row_key='collection') }}
 {#- One row per (customer, product collection) the customer bought in a valid order before T: how many
     orders, units and EUR, last purchase. The purchase history behind favourite_collection. Lines of products
     without a collection are left out.

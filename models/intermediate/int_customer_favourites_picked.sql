@@ -1,17 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='replace_scope',
-        unique_key='customer_id',
-        scope_row_key='computed_as_of',
-        on_schema_change='fail',
-        pre_hook={
-            'sql': "{% if is_incremental() %}{{ delete_stale_rows(this) }}{% endif %}",
-            'transaction': false,
-        },
-        post_hook={'sql': "{{ checkpoint_database() }}", 'transaction': false},
-    )
-}}
+{{ incremental_by_customer(scope_row_key='computed_as_of') }}
 {#- One row per customer who bought a product type or a collection in a valid order before T: the favourite
     product type and collection (most orders, then most units, then most EUR, then alphabetical) and the
     sorted list of every product type bought. What marts.customers reports as favourite_product_type,

@@ -1,17 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='replace_scope',
-        unique_key='customer_id',
-        scope_row_key='product_type',
-        on_schema_change='fail',
-        pre_hook={
-            'sql': "{% if is_incremental() %}{{ delete_stale_rows(this) }}{% endif %}",
-            'transaction': false,
-        },
-        post_hook={'sql': "{{ checkpoint_database() }}", 'transaction': false},
-    )
-}}
+{{ incremental_by_customer(scope_row_key='product_type') }}
 {#- One row per (customer, product type) the customer bought in a valid order before T: how many orders,
     units and EUR, first and last purchase. The purchase history behind favourite_product_type. Aggregated
     from the lines directly, not from the view int_order_product_types_listed (which has no computed_as_of to

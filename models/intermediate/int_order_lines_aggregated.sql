@@ -1,17 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='replace_scope',
-        unique_key='customer_id',
-        scope_row_key='order_id',
-        on_schema_change='fail',
-        pre_hook={
-            'sql': "{% if is_incremental() %}{{ delete_stale_rows(this) }}{% endif %}",
-            'transaction': false,
-        },
-        post_hook={'sql': "{{ checkpoint_database() }}", 'transaction': false},
-    )
-}}
+{{ incremental_by_customer(scope_row_key='order_id') }}
 {#- One row per valid order with at least one line: its customer, line count, units and the distinct product
     types bought (sorted, comma-separated; lines of unknown products count as lines but bring no type). A
     table of its own: aggregating the lines while joining them to the orders does not fit the memory budget at

@@ -1,17 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='replace_scope',
-        unique_key='customer_id',
-        scope_row_key='order_id',
-        on_schema_change='fail',
-        pre_hook={
-            'sql': "{% if is_incremental() %}{{ delete_stale_rows(this) }}{% endif %}",
-            'transaction': false,
-        },
-        post_hook={'sql': "{{ checkpoint_database() }}", 'transaction': false},
-    )
-}}
+{{ incremental_by_customer(scope_row_key='order_id') }}
 {#- One row per valid order as of T (int_orders_validated) with its line count, units and product types
     (int_order_lines_aggregated; 0 lines, 0 units and no type for an order without lines): the rows of
     marts.orders, which is a contracted view over this table.

@@ -1,17 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='replace_scope',
-        unique_key='customer_id',
-        scope_row_key='order_id',
-        on_schema_change='fail',
-        pre_hook={
-            'sql': "{% if is_incremental() %}{{ delete_stale_rows(this) }}{% endif %}",
-            'transaction': false,
-        },
-        post_hook={'sql': "{{ checkpoint_database() }}", 'transaction': false},
-    )
-}}
+{{ incremental_by_customer(scope_row_key='order_id') }}
 {#- One row per valid order as of T (DESIGN §6): latest version created before T, not cancelled before T
     (a cancellation at or after T has not happened yet), not voided. EUR amounts come from stg_orders.
     order_rank numbers each customer's valid orders from 1 by (created_at, order_id); the latest order is the
