@@ -4,21 +4,39 @@
     (30) days after entering, and the net revenue in EUR of those orders. "After entering" starts at the as-of
     instant of the entry date (entry_date + 1 day, 00:00 UTC): an order counts when
     T_entry <= created_at < T_entry + N days.
-    Orders are marts.orders of this run (valid orders before this run's T), so a window that ends after T is not
-    complete yet: is_<N>d_window_complete says so (evaluated as of this run's as-of date, computed_as_of_date).
+    Orders are marts.orders of the run that computed the row (valid orders before its T, computed_as_of_date),
+    so a window that ends after that T is not complete yet: is_<N>d_window_complete says so.
     An anonymous visitor's orders are those of the customer who owns its anonymous_id at T (stitching), if any.
-    Recomputed from the whole history on every run. -#}
+    The entries are those of marts.segment_entries: the memberships are not read here.
+    Incremental: the pre-hook (macro segment_performance_delete_open_windows) deletes every entry date from the
+    first one whose long window is still open, at this run's T or at the run that computed it, and the model
+    recomputes every entry date after the last one kept. A row is so kept once its windows had ended when it
+    was computed: its orders were all known then (a later cancellation of one of them is not reflected). The
+    daily run reads the last long window of entries and orders, not the whole history; a back-filled date
+    recomputes every later entry date. `--full-refresh` recomputes every row as of the run's T. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{% if is_incremental() %}{{ segment_performance_delete_open_windows(this) }}{% endif %}",
+    )
+}}
+
 with
 
-memberships as {{ not_materialized() }} (
+entries_recomputed as (
 
-    -- read three times: inlined where it is read (not_materialized), only the columns used
+    -- the entry dates after the last one the pre-hook kept (all of them on a first run or --full-refresh)
     select
-        as_of_date,
         segment_name,
+        entry_date,
         customer_id,
         member_type
-    from {{ ref('segment_memberships') }}
+    from {{ ref('segment_entries') }}
+    {%- if is_incremental() %}
+    where entry_date > coalesce((select max(entry_date) from {{ this }}), cast('0001-01-01' as date))
+    {%- endif %}
 
 ),
 
@@ -34,39 +52,22 @@ identities as (
 
 ),
 
-history_dates_with_previous as (
-
-    select
-        as_of_date,
-        lag(as_of_date) over (order by as_of_date) as previous_as_of_date
-    from (select distinct as_of_date from memberships) as history_dates
-
-),
-
 entries as (
 
     select
-        current_members.segment_name,
-        current_members.as_of_date as entry_date,
-        current_members.customer_id as member_id,
+        entries_recomputed.segment_name,
+        entries_recomputed.entry_date,
+        entries_recomputed.customer_id as member_id,
         case
-            when current_members.member_type = 'anonymous_visitor' then identities.customer_id
-            else current_members.customer_id
+            when entries_recomputed.member_type = 'anonymous_visitor' then identities.customer_id
+            else entries_recomputed.customer_id
         end as buyer_customer_id,
-        cast({{ dbt.dateadd('day', 1, 'current_members.as_of_date') }} as {{ dbt.type_timestamp() }}) as entered_at
-    from memberships as current_members
-    inner join history_dates_with_previous
-        on current_members.as_of_date = history_dates_with_previous.as_of_date
-    left join memberships as previous_members
-        on
-            history_dates_with_previous.previous_as_of_date = previous_members.as_of_date
-            and current_members.segment_name = previous_members.segment_name
-            and current_members.customer_id = previous_members.customer_id
+        cast({{ dbt.dateadd('day', 1, 'entries_recomputed.entry_date') }} as {{ dbt.type_timestamp() }}) as entered_at
+    from entries_recomputed
     -- equality only: a constant condition in this on clause turns DuckDB's hash join into a nested loop
     -- (minutes at 100 000 customers); anonymous_id is unique in identities, so customers' rows never fan out
     left join identities
-        on current_members.customer_id = identities.anonymous_id
-    where previous_members.customer_id is null
+        on entries_recomputed.customer_id = identities.anonymous_id
 
 ),
 

@@ -16,16 +16,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pytest
 
 from segment_warehouse.settings import PROJECT_DIR
 
+if TYPE_CHECKING:
+    from dbt.cli.main import dbtRunnerResult
+
 pytestmark = pytest.mark.slow
 
 END_DATE = dt.date(2026, 6, 30)
 D0, D1, D2, D3 = (dt.date(2026, 6, day) for day in (27, 28, 29, 30))
+#: an early day, more than segment_performance_long_days (30) before D2: its entry windows end before D2's T
+EARLY = dt.date(2026, 5, 25)
 
 #: (segment_name, member key) → attributes, normalised for comparison
 Members = dict[tuple[str, str], dict[str, object]]
@@ -103,11 +109,16 @@ class Warehouse:
     log_path: Path
     snapshots: dict[dt.date, Members] = field(default_factory=dict)
     history_after: dict[str, History] = field(default_factory=dict)
+    tables_after: dict[str, dict[str, list[tuple]]] = field(default_factory=dict)
 
     def dbt(self, *args: str) -> None:
+        result = self.invoke(*args)
+        assert result.success, f"dbt {' '.join(args)} failed: {result.exception or result.result}"
+
+    def invoke(self, *args: str) -> dbtRunnerResult:
         from dbt.cli.main import dbtRunner
 
-        result = dbtRunner().invoke(
+        return dbtRunner().invoke(
             [
                 *args,
                 "--project-dir",
@@ -121,11 +132,25 @@ class Warehouse:
                 "--quiet",
             ]
         )
-        assert result.success, f"dbt {' '.join(args)} failed: {result.exception or result.result}"
 
     def run_as_of(self, as_of_date: dt.date) -> None:
-        self.dbt("run", "--vars", json.dumps({"as_of_date": as_of_date.isoformat()}))
+        self.dbt("run", "--vars", as_of_vars(as_of_date))
         self.snapshots[as_of_date] = segment_table_members(self.db_path)
+
+    def snapshot_sizes_and_performance(self, label: str) -> None:
+        self.tables_after[label] = {
+            "sizes": _query(self.db_path, "select * from marts.segment_sizes order by as_of_date, segment_name"),
+            "performance": _query(
+                self.db_path, "select * from marts.segment_performance order by entry_date, segment_name"
+            ),
+            "entries": _query(
+                self.db_path, "select * from marts.segment_entries order by entry_date, segment_name, customer_id"
+            ),
+        }
+
+
+def as_of_vars(as_of_date: dt.date) -> str:
+    return json.dumps({"as_of_date": as_of_date.isoformat()})
 
 
 def build_warehouse(root: Path, landing_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Warehouse:
@@ -139,6 +164,33 @@ def build_warehouse(root: Path, landing_dir: Path, monkeypatch: pytest.MonkeyPat
     warehouse = Warehouse(db_path, root / "target", root / "logs")
     warehouse.dbt("seed")
     return warehouse
+
+
+@pytest.fixture(scope="module")
+def spaced_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
+    """A third warehouse run as of EARLY, D2 and D3, then sizes and performance recomputed with --full-refresh."""
+    from segment_warehouse.generate import generate_shop
+
+    root = tmp_path_factory.mktemp("segment_history_spaced")
+    landing_dir = root / "landing"
+    generate_shop(landing_dir, customers=400, seed=11, end_date=END_DATE, fmt="parquet", progress=None)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        warehouse = build_warehouse(root / "spaced", landing_dir, monkeypatch)
+        for as_of_date, label in ((EARLY, "early"), (D2, "late"), (D3, "later")):
+            warehouse.run_as_of(as_of_date)
+            warehouse.snapshot_sizes_and_performance(label)
+        warehouse.dbt(
+            "run",
+            "--select",
+            "segment_sizes",
+            "segment_entries",
+            "segment_performance",
+            "--full-refresh",
+            "--vars",
+            as_of_vars(D3),
+        )
+        warehouse.snapshot_sizes_and_performance("full refresh")
+        yield warehouse  # inside the context: dbt invoked by the tests reads SEGMENTS_DUCKDB_PATH
 
 
 @pytest.fixture(scope="module")
@@ -241,6 +293,17 @@ def test_sizes_entries_and_exits_follow_the_history(runs: tuple[Warehouse, Wareh
             segment,
         )
         seen.add((as_of_date, segment))
+    entries = _query(
+        first.db_path, "select entry_date, segment_name, customer_id, member_type from marts.segment_entries"
+    )
+    expected_entries = set()
+    for index, day in enumerate(dates):
+        previous = dates[index - 1] if index else None
+        for (d, segment, member), _ in history.items():
+            if d == day and (previous is None or member not in members_by[(previous, segment)]):
+                expected_entries.add((day, segment, member))
+    assert {row[:3] for row in entries} == expected_entries
+    assert len(entries) == len(expected_entries)
     # every (date, segment) with members is sized; the backfilled first date makes 06-28 compare with 06-27
     assert {(day, segment) for (day, segment, _) in history} <= seen
     assert any(row[0] == D1 and row[2] == D0 for row in sizes)
@@ -267,3 +330,42 @@ def test_performance_counts_the_entries_of_sizes(runs: tuple[Warehouse, Warehous
         assert computed == D0  # the last run (the backfill) computed the table
     entry_dates = Counter(day for day, *_ in performance)
     assert set(entry_dates) == {D0, D1, D2, D3}
+
+
+def test_incremental_sizes_and_performance_equal_a_full_recompute(spaced_runs: Warehouse) -> None:
+    """Runs as of EARLY (05-25), D2 and D3: the EARLY entries were open when computed, so the D2 run recomputes
+    them (their windows have ended by its T) and the D3 run keeps them. Every row then equals a --full-refresh
+    recompute as of D3; only computed_as_of_date tells the kept rows apart."""
+    early, late, later, full = (spaced_runs.tables_after[label] for label in ("early", "late", "later", "full refresh"))
+    assert later["sizes"] == full["sizes"]
+    assert later["entries"] == full["entries"]
+    assert {row[0] for row in later["sizes"]} == {EARLY, D2, D3}
+    computed_at: dict[dt.date, set[dt.date]] = {}
+    for row in later["performance"]:
+        computed_at.setdefault(row[1], set()).add(row[-1])
+    assert computed_at == {EARLY: {D2}, D2: {D3}, D3: {D3}}, "EARLY's entries, closed when computed, are kept"
+    assert {row[-1] for row in early["performance"]} == {EARLY}
+    assert {row[-1] for row in late["performance"]} == {D2}, "the open windows of EARLY are recomputed"
+    assert {row[-1] for row in full["performance"]} == {D3}
+    assert [row[:-1] for row in later["performance"]] == [row[:-1] for row in full["performance"]]
+    early_rows = [row for row in later["performance"] if row[1] == EARLY]
+    assert all(row[-3] and row[-2] for row in early_rows), "EARLY's windows are complete"
+    assert any(row[4] > 0 for row in early_rows), "some EARLY entrant ordered: the kept counts are not all zero"
+
+
+def test_the_history_key_test_reads_the_rows_of_the_run(spaced_runs: Warehouse) -> None:
+    """The composite key test of segment_memberships checks the rows of the run's as-of date only: a duplicate
+    on that date fails it, one on an earlier date (checked by its own run) does not."""
+    con = duckdb.connect(str(spaced_runs.db_path))
+    try:
+        con.execute(
+            "insert into marts.segment_memberships "
+            f"select * from marts.segment_memberships where as_of_date = date '{EARLY}' limit 1"
+        )
+    finally:
+        con.close()
+    select = ["--select", "segment_memberships,test_name:unique_combination_of_columns"]
+    assert spaced_runs.invoke("test", *select, "--vars", as_of_vars(D3)).success
+    failed = spaced_runs.invoke("test", *select, "--vars", as_of_vars(EARLY))
+    assert not failed.success
+    assert [result.failures for result in failed.result] == [1]
