@@ -9,7 +9,11 @@
     {%- endset %}
     delete from {{ relation }}
     where entry_date >= (
-        select coalesce(least({{ first_open_at_t }}, min(case when not is_30d_window_complete then entry_date end)), {{ first_open_at_t }})
+        select
+            coalesce(
+                least({{ first_open_at_t }}, min(case when not is_30d_window_complete then entry_date end)),
+                {{ first_open_at_t }}
+            )
         from {{ relation }}
     )
 {%- endmacro %}

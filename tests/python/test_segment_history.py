@@ -168,7 +168,8 @@ def build_warehouse(root: Path, landing_dir: Path, monkeypatch: pytest.MonkeyPat
 
 @pytest.fixture(scope="module")
 def spaced_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
-    """A third warehouse run as of EARLY, D2 and D3, then sizes and performance recomputed with --full-refresh."""
+    """A third warehouse run as of EARLY, D2 and D3, then sizes, entries and performance recomputed with
+    --full-refresh."""
     from segment_warehouse.generate import generate_shop
 
     root = tmp_path_factory.mktemp("segment_history_spaced")
@@ -354,8 +355,8 @@ def test_incremental_sizes_and_performance_equal_a_full_recompute(spaced_runs: W
 
 
 def test_the_history_key_test_reads_the_rows_of_the_run(spaced_runs: Warehouse) -> None:
-    """The composite key test of segment_memberships checks the rows of the run's as-of date only: a duplicate
-    on that date fails it, one on an earlier date (checked by its own run) does not."""
+    """The composite key test of segment_memberships checks the rows of the run's as-of date and later: a
+    duplicate on such a date fails it, one on an earlier date (checked by its own run) does not."""
     con = duckdb.connect(str(spaced_runs.db_path))
     try:
         con.execute(
