@@ -1,7 +1,8 @@
 {#- One row per member entering a segment: (segment_name, entry_date, customer_id) when the member is a member on
-    that as-of date and was not on the previous as-of date of the history (segment_sizes.previous_as_of_date;
-    every member of a segment's first date enters). The entries segment_sizes.entered counts, and those
-    segment_performance follows for 30 days, listed: who entered a segment on a day.
+    that as-of date and was not on the previous as-of date of the history (the latest earlier date present in
+    segment_memberships, any segment; every member of a segment's first date enters). Who entered a segment on a
+    day: segment_sizes counts these entries and segment_performance follows them for 30 days, so the entry rule
+    lives here only.
     One pass over the memberships (each member's previous membership date, lag), no self-join of the history.
     Incremental: a run as of D recomputes the entry dates D and later (the pre-hook deletes them first; a
     back-filled date changes the entries of the date after it) from the memberships of the date before D on,
@@ -17,21 +18,10 @@
 
 with
 
-history_dates_with_previous as (
+memberships as {{ not_materialized() }} (
 
-    -- the as-of dates recomputed, each with the one before it (segment_sizes has a row on every history date)
-    select distinct
-        as_of_date,
-        previous_as_of_date
-    from {{ ref('segment_sizes') }}
-    {%- if is_incremental() %}
-    where as_of_date >= {{ as_of_date() }}
-    {%- endif %}
-
-),
-
-memberships as (
-
+    -- read twice (the dates, the members): inlined where it is read, as DuckDB cannot spill a materialized CTE
+    -- (a --full-refresh reads the whole history)
     select
         as_of_date,
         segment_name,
@@ -39,11 +29,30 @@ memberships as (
         member_type
     from {{ ref('segment_memberships') }}
     {%- if is_incremental() %}
-    -- the dates recomputed and the one before the first of them (the scan skips the older row groups)
-    where as_of_date >= (
-        select coalesce(min(previous_as_of_date), min(as_of_date)) from history_dates_with_previous
+    -- the dates recomputed and the history date before them, the one D compares with (both scans skip the older
+    -- row groups)
+    where as_of_date >= coalesce(
+        (
+            select max(as_of_date)
+            from {{ ref('segment_memberships') }}
+            where as_of_date < {{ as_of_date() }}
+        ),
+        {{ as_of_date() }}
     )
     {%- endif %}
+
+),
+
+history_dates as (
+
+    -- every as-of date read, with the one before it (null on the first date read)
+    select
+        as_of_date,
+        lag(as_of_date) over (order by as_of_date) as previous_as_of_date
+    from (
+        select distinct as_of_date
+        from memberships
+    ) as dates_read
 
 ),
 
@@ -69,9 +78,14 @@ final as (
         member_dates.customer_id,
         member_dates.member_type
     from member_dates
-    inner join history_dates_with_previous
-        on member_dates.as_of_date = history_dates_with_previous.as_of_date
-    where coalesce(member_dates.previous_member_date <> history_dates_with_previous.previous_as_of_date, true)
+    inner join history_dates
+        on member_dates.as_of_date = history_dates.as_of_date
+    where
+        coalesce(member_dates.previous_member_date <> history_dates.previous_as_of_date, true)
+        {%- if is_incremental() %}
+        -- the date before D was read for comparison only: its entries are kept from earlier runs
+        and member_dates.as_of_date >= {{ as_of_date() }}
+        {%- endif %}
 
 )
 

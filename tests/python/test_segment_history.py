@@ -137,7 +137,7 @@ class Warehouse:
         self.dbt("run", "--vars", as_of_vars(as_of_date))
         self.snapshots[as_of_date] = segment_table_members(self.db_path)
 
-    def snapshot_sizes_and_performance(self, label: str) -> None:
+    def snapshot_history_tables(self, label: str) -> None:
         self.tables_after[label] = {
             "sizes": _query(self.db_path, "select * from marts.segment_sizes order by as_of_date, segment_name"),
             "performance": _query(
@@ -179,7 +179,7 @@ def spaced_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]
         warehouse = build_warehouse(root / "spaced", landing_dir, monkeypatch)
         for as_of_date, label in ((EARLY, "early"), (D2, "late"), (D3, "later")):
             warehouse.run_as_of(as_of_date)
-            warehouse.snapshot_sizes_and_performance(label)
+            warehouse.snapshot_history_tables(label)
         warehouse.dbt(
             "run",
             "--select",
@@ -190,7 +190,7 @@ def spaced_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]
             "--vars",
             as_of_vars(D3),
         )
-        warehouse.snapshot_sizes_and_performance("full refresh")
+        warehouse.snapshot_history_tables("full refresh")
         yield warehouse  # inside the context: dbt invoked by the tests reads SEGMENTS_DUCKDB_PATH
 
 
