@@ -7,6 +7,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from segment_warehouse.cli import UserError
+
+
+class SettingsError(UserError, ValueError):
+    """An environment variable the settings cannot use: `segments` prints the message without a traceback."""
+
+
 #: repository root: the dbt project lives here
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -19,6 +26,25 @@ DEFAULT_MEMORY_LIMIT = "1GB"
 def memory_limit_from_env() -> str:
     """SEGMENTS_MEMORY_LIMIT, or DEFAULT_MEMORY_LIMIT when it is unset or empty."""
     return os.environ.get("SEGMENTS_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
+
+
+#: DuckDB threads per query when SEGMENTS_THREADS is unset (profiles.yml has the same default)
+DEFAULT_THREADS = 2
+
+
+def threads_from_env() -> int:
+    """SEGMENTS_THREADS, or DEFAULT_THREADS when it is unset or empty; refused unless a whole number >= 1."""
+    value = os.environ.get("SEGMENTS_THREADS") or str(DEFAULT_THREADS)
+    try:
+        threads = int(value)
+    except ValueError:
+        threads = 0
+    if threads < 1:
+        raise SettingsError(
+            f"SEGMENTS_THREADS={value!r}: DuckDB threads per query must be a whole number of at least 1 "
+            f"(default {DEFAULT_THREADS}); set it to the cores the run may use, or unset it"
+        )
+    return threads
 
 
 def _path(env: str, default: str) -> Path:
@@ -41,7 +67,7 @@ class Settings:
     def from_env(cls) -> Settings:
         duckdb_path = _path("SEGMENTS_DUCKDB_PATH", "warehouse/warehouse.duckdb")
         if duckdb_path.stem in {"raw", "staging", "intermediate", "marts", "segments", "exports"}:
-            raise ValueError(
+            raise SettingsError(
                 f"SEGMENTS_DUCKDB_PATH={duckdb_path}: DuckDB names the catalog after the file, and a file named "
                 f"after a schema ({duckdb_path.stem}) makes '{duckdb_path.stem}.<table>' ambiguous. "
                 "Choose another file name, e.g. warehouse/warehouse.duckdb."
@@ -52,7 +78,7 @@ class Settings:
             serving_duckdb_path=_path("SEGMENTS_SERVING_DUCKDB_PATH", str(duckdb_path.parent / "serving.duckdb")),
             serving_parquet_dir=_path("SEGMENTS_SERVING_PARQUET_DIR", str(duckdb_path.parent / "serving")),
             exports_dir=_path("SEGMENTS_EXPORTS_DIR", "exports"),
-            threads=int(os.environ.get("SEGMENTS_THREADS", "2")),
+            threads=threads_from_env(),
             memory_limit=memory_limit_from_env(),
         )
 

@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 
 from segment_warehouse.bench.measurement import GIB, MIB, Measurement, measure_command
-from segment_warehouse.settings import PROJECT_DIR, memory_limit_from_env
+from segment_warehouse.settings import PROJECT_DIR, memory_limit_from_env, threads_from_env
 
 DEFAULT_SIZES = (100_000, 1_000_000)
 #: a fixed as-of date, so that every benchmark computes the same thing
@@ -340,7 +340,7 @@ def print_floor_agreement(result: SizeResult) -> None:
 def print_summary(results: list[SizeResult], args: argparse.Namespace) -> None:
     limit = effective_memory_limit(args)
     print(
-        f"\nSummary (as of {args.as_of}; DuckDB threads {args.threads or os.environ.get('SEGMENTS_THREADS', 2)}; "
+        f"\nSummary (as of {args.as_of}; DuckDB threads {args.threads or threads_from_env()}; "
         f"dbt threads {os.environ.get('SEGMENTS_DBT_THREADS', 1)}; "
         f"DuckDB memory_limit {limit}; exports {'included' if args.with_exports else 'skipped'})"
     )
