@@ -46,13 +46,7 @@ memberships as {{ not_materialized() }} (
 history_dates as (
 
     -- every as-of date read, with the one before it (null on the first date read)
-    select
-        as_of_date,
-        lag(as_of_date) over (order by as_of_date) as previous_as_of_date
-    from (
-        select distinct as_of_date
-        from memberships
-    ) as dates_read
+    {{ history_dates_with_previous('memberships') }}
 
 ),
 

@@ -88,13 +88,7 @@ segment_dates_seen as (
 
 history_dates as (
 
-    select
-        as_of_date,
-        lag(as_of_date) over (order by as_of_date) as previous_as_of_date
-    from (
-        select distinct as_of_date
-        from segment_dates_seen
-    ) as dates_seen
+    {{ history_dates_with_previous('segment_dates_seen') }}
 
 ),
 
