@@ -355,8 +355,9 @@ def test_incremental_sizes_and_performance_equal_a_full_recompute(spaced_runs: W
 
 
 def test_the_history_key_test_reads_the_rows_of_the_run(spaced_runs: Warehouse) -> None:
-    """The composite key test of segment_memberships checks the rows of the run's as-of date and later: a
-    duplicate on such a date fails it, one on an earlier date (checked by its own run) does not."""
+    """The composite key test of segment_memberships checks the rows of the run's as-of date and later (its
+    `where` config, __as_of_date__ replaced by macro get_where_subquery): a duplicate on such a date fails it,
+    one on an earlier date (checked by its own run) does not."""
     con = duckdb.connect(str(spaced_runs.db_path))
     try:
         con.execute(
@@ -366,6 +367,25 @@ def test_the_history_key_test_reads_the_rows_of_the_run(spaced_runs: Warehouse) 
     finally:
         con.close()
     select = ["--select", "segment_memberships,test_name:unique_combination_of_columns"]
+    assert spaced_runs.invoke("test", *select, "--vars", as_of_vars(D3)).success
+    failed = spaced_runs.invoke("test", *select, "--vars", as_of_vars(EARLY))
+    assert not failed.success
+    assert [result.failures for result in failed.result] == [1]
+
+
+def test_the_history_domain_test_reads_the_rows_of_the_run(spaced_runs: Warehouse) -> None:
+    """The same for the accepted_values test of segment_memberships.member_type: a member_type outside the
+    domain on an earlier date passes a later run's test and fails the test of its own date."""
+    con = duckdb.connect(str(spaced_runs.db_path))
+    try:
+        con.execute(
+            "insert into marts.segment_memberships "
+            "select as_of_date, segment_name, 'not-a-customer-id', 'robot', attributes "
+            f"from marts.segment_memberships where as_of_date = date '{EARLY}' limit 1"
+        )
+    finally:
+        con.close()
+    select = ["--select", "segment_memberships,test_name:accepted_values"]
     assert spaced_runs.invoke("test", *select, "--vars", as_of_vars(D3)).success
     failed = spaced_runs.invoke("test", *select, "--vars", as_of_vars(EARLY))
     assert not failed.success
