@@ -354,38 +354,28 @@ def test_incremental_sizes_and_performance_equal_a_full_recompute(spaced_runs: W
     assert any(row[4] > 0 for row in early_rows), "some EARLY entrant ordered: the kept counts are not all zero"
 
 
-def test_the_history_key_test_reads_the_rows_of_the_run(spaced_runs: Warehouse) -> None:
-    """The composite key test of segment_memberships checks the rows of the run's as-of date and later (its
-    `where` config, __as_of_date__ replaced by macro get_where_subquery): a duplicate on such a date fails it,
-    one on an earlier date (checked by its own run) does not."""
+@pytest.mark.parametrize(
+    ("test_name", "bad_row"),
+    [
+        # a duplicate of a member
+        ("unique_combination_of_columns", "select *"),
+        # a member_type outside the domain
+        ("accepted_values", "select as_of_date, segment_name, 'not-a-customer-id', 'robot', attributes"),
+    ],
+)
+def test_the_history_tests_read_the_rows_of_the_run(spaced_runs: Warehouse, test_name: str, bad_row: str) -> None:
+    """The key and domain tests of segment_memberships check the rows of the run's as-of date and later (their
+    `where` config, __as_of_date__ replaced by macro get_where_subquery): a bad row on an earlier date, checked
+    by its own run, passes a later run's test and fails the test of its own date."""
     con = duckdb.connect(str(spaced_runs.db_path))
     try:
         con.execute(
-            "insert into marts.segment_memberships "
-            f"select * from marts.segment_memberships where as_of_date = date '{EARLY}' limit 1"
-        )
-    finally:
-        con.close()
-    select = ["--select", "segment_memberships,test_name:unique_combination_of_columns"]
-    assert spaced_runs.invoke("test", *select, "--vars", as_of_vars(D3)).success
-    failed = spaced_runs.invoke("test", *select, "--vars", as_of_vars(EARLY))
-    assert not failed.success
-    assert [result.failures for result in failed.result] == [1]
-
-
-def test_the_history_domain_test_reads_the_rows_of_the_run(spaced_runs: Warehouse) -> None:
-    """The same for the accepted_values test of segment_memberships.member_type: a member_type outside the
-    domain on an earlier date passes a later run's test and fails the test of its own date."""
-    con = duckdb.connect(str(spaced_runs.db_path))
-    try:
-        con.execute(
-            "insert into marts.segment_memberships "
-            "select as_of_date, segment_name, 'not-a-customer-id', 'robot', attributes "
+            f"insert into marts.segment_memberships {bad_row} "
             f"from marts.segment_memberships where as_of_date = date '{EARLY}' limit 1"
         )
     finally:
         con.close()
-    select = ["--select", "segment_memberships,test_name:accepted_values"]
+    select = ["--select", f"segment_memberships,test_name:{test_name}"]
     assert spaced_runs.invoke("test", *select, "--vars", as_of_vars(D3)).success
     failed = spaced_runs.invoke("test", *select, "--vars", as_of_vars(EARLY))
     assert not failed.success
