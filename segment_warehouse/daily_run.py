@@ -69,7 +69,7 @@ def run_daily(
     from orchestration.dbt_project import dbt_project, prepare_manifest
     from orchestration.definitions import build_definitions
     from orchestration.jobs import DAILY_JOB
-    from orchestration.run_summary import RunSummary, format_summary
+    from orchestration.run_summary import RunSummary, format_step_times, format_summary, step_times
 
     started = time.perf_counter()
     say = (lambda _m: None) if quiet else (lambda m: print(m, flush=True))
@@ -104,11 +104,13 @@ def run_daily(
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING" if quiet else "INFO"}}}},
         )
         records = instance.all_logs(result.run_id)  # the run's whole event log, planned materializations included
+        times = step_times(instance, result.run_id)
     summary = RunSummary.from_events(r.dagster_event for r in records if r.dagster_event is not None)
+    summary.step_times = times
     settings = Settings.from_env()
     text = format_summary(summary, as_of=key, warehouse=str(settings.duckdb_path), exports_skipped=skip_exports)
     seconds = time.perf_counter() - started
-    text += f"\n  run {result.run_id[:8]} in {seconds:.1f} s"
+    text += f"\n  {format_step_times(times, seconds)}\n  run {result.run_id[:8]} in {seconds:.1f} s"
     return DailyRunOutcome(as_of, result.success and summary.succeeded, result.run_id, summary, text, seconds)
 
 

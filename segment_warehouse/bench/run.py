@@ -14,7 +14,9 @@ For each size N, in a fresh directory:
   7. at the largest size, a full run as of D+1 on a fresh warehouse under --constrained-memory-limit, unless
      the runs above already ran under that limit (the default memory_limit is 1GB)
 Every step runs in a subprocess: wall time and peak memory (resident set of the whole process tree) are
-measured from outside. Then rows per model, how the floor agrees with marts.customers, and the targets
+measured from outside; after each run, its breakdown is read from the run's Dagster step log and dbt's
+run_results.json (bench/breakdown.py: every step, dbt's models and tests, the slowest dbt nodes). Then rows
+per model, how the floor agrees with marts.customers, and the targets
 (at 1 000 000 customers on 2 cores: full run <= 60 s and <= 3 x the floor, peak <= 2 GiB, completes under
 memory_limit 1GB, next day <= 35 % of the full run). Prints numbers; asserts nothing.
 """
@@ -32,6 +34,7 @@ from pathlib import Path
 
 import duckdb
 
+from segment_warehouse.bench.breakdown import RunBreakdown, breakdown_lines, read_breakdown
 from segment_warehouse.bench.measurement import GIB, MIB, Measurement, measure_command
 from segment_warehouse.settings import PROJECT_DIR, memory_limit_from_env, threads_from_env
 
@@ -79,6 +82,8 @@ class SizeResult:
     rows_next: dict[str, int] = field(default_factory=dict)
     #: as-of date -> (per shared column, customers whose value differs; note when nothing could be compared)
     floor_agreement: dict[dt.date, tuple[list[tuple[str, int]], str]] = field(default_factory=dict)
+    #: step key of a run ("full_run", "next_run") -> where its time went
+    breakdowns: dict[str, RunBreakdown] = field(default_factory=dict)
 
 
 def segments_command(*arguments: str) -> list[str]:
@@ -243,6 +248,28 @@ def _agreement_if_built(result: SizeResult, day: dt.date, warehouse: Path, floor
     result.floor_agreement[day] = (agreement, note)
 
 
+def _read_breakdown(result: SizeResult, key: str, state_dir: Path, day: dt.date) -> None:
+    """Where the run `key` spent its time, read now: the next run overwrites dbt's run_results.json."""
+    try:
+        result.breakdowns[key] = read_breakdown(state_dir, day)
+    except Exception as exc:  # the breakdown is information: never a reason to lose the measurements
+        print(f"    could not read where the {key} spent its time: {exc}", flush=True)
+
+
+def print_breakdown(result: SizeResult) -> None:
+    runs = [
+        (title, result.breakdowns[key], result.steps[key].wall_seconds)
+        for key, title in (("full_run", "full run"), ("next_run", "next day"))
+        if key in result.breakdowns and key in result.steps
+    ]
+    if not runs:
+        return
+    print(
+        f"\nWhere the time goes, {result.customers:,} customers (seconds; Dagster's step log, dbt's run_results.json)"
+    )
+    print("\n".join(breakdown_lines(runs)))
+
+
 def bench_size(customers: int, *, args: argparse.Namespace, work_dir: Path, constrained: bool) -> SizeResult:
     as_of: dt.date = args.as_of
     next_day = as_of + dt.timedelta(days=1)
@@ -263,6 +290,7 @@ def bench_size(customers: int, *, args: argparse.Namespace, work_dir: Path, cons
     if not step("generate", f"generate through {as_of}", segments_command(*generate, "--end-date", str(as_of))).ok:
         return result
     full = step("full_run", f"full run as of {as_of}", segments_command("run", "--as-of", str(as_of), *run_flags))
+    _read_breakdown(result, "full_run", paths.warehouse.parent, as_of)
     result.rows_full = _rows_if_built(paths.warehouse, full)
     floor = step("floor_full", f"floor as of {as_of}", floor_command(paths.landing, as_of, paths.floor_database(as_of)))
     _agreement_if_built(result, as_of, paths.warehouse, floor, paths.floor_database(as_of))
@@ -274,6 +302,7 @@ def bench_size(customers: int, *, args: argparse.Namespace, work_dir: Path, cons
             f"next day's run as of {next_day}",
             segments_command("run", "--as-of", str(next_day), *run_flags),
         )
+        _read_breakdown(result, "next_run", paths.warehouse.parent, next_day)
         result.rows_next = _rows_if_built(paths.warehouse, nxt)
         floor = step(
             "floor_next",
@@ -487,6 +516,7 @@ def main(argv: list[str] | None = None) -> int:
     for result in results:
         print_rows(result)
         print_floor_agreement(result)
+        print_breakdown(result)
     print_summary(results, args)
     failed = [f"{r.customers:,}: {m.label}" for r in results for m in r.steps.values() if not m.ok]
     if failed:

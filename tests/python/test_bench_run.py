@@ -1,4 +1,5 @@
-"""The daily-run benchmark's own machinery: process measurement, the floor query, the floor/marts comparison.
+"""The daily-run benchmark's own machinery: process measurement, the floor query, the floor/marts comparison,
+where a run's time went.
 
 No timing is asserted (benchmarks print numbers); these tests check that what the benchmark reports is right.
 """
@@ -7,18 +8,24 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
+import shutil
 import sys
+import time
 from decimal import Decimal
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
+from segment_warehouse.bench.breakdown import RunBreakdown, breakdown_lines, read_dbt_times, read_step_times
 from segment_warehouse.bench.floor import render_floor_query, run_floor
 from segment_warehouse.bench.measurement import MIB, measure_command
 from segment_warehouse.bench.run import compare_with_floor, count_rows, runs_already_constrained
 from segment_warehouse.contract import ENTITIES, raw_table_ddl
+from segment_warehouse.settings import PROJECT_DIR
 
 AS_OF = dt.date(2026, 11, 22)  # T = 2026-11-23 00:00:00 UTC
 
@@ -177,3 +184,80 @@ def test_the_constrained_run_is_skipped_only_when_the_runs_already_had_that_limi
     assert not runs_already_constrained(argparse.Namespace(memory_limit=None, constrained_memory_limit=None))
     monkeypatch.setenv("SEGMENTS_MEMORY_LIMIT", "4GB")
     assert not runs_already_constrained(default)
+
+
+def _run_partitioned_job(dagster_home: Path, partition: str) -> None:
+    """A two-step job run as partition `partition` in the Dagster instance at `dagster_home` (the benchmark's
+    runs record theirs there): the first step takes at least 0.3 s."""
+
+    @dg.op
+    def slow_step() -> int:
+        time.sleep(0.3)
+        return 1
+
+    @dg.op
+    def quick_step(value: int) -> int:
+        return value + 1
+
+    @dg.job
+    def two_steps() -> None:
+        quick_step(slow_step())
+
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        result = two_steps.execute_in_process(instance=instance, tags={"dagster/partition": partition})
+        assert result.success
+
+
+def test_the_breakdown_reads_the_steps_of_the_latest_run_of_the_date(tmp_path: Path) -> None:
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    assert read_step_times(home, AS_OF) == []  # no instance configured there: nothing, no error
+    shutil.copyfile(PROJECT_DIR / "orchestration" / "dagster.yaml", home / "dagster.yaml")
+    _run_partitioned_job(home, "2026-11-21")
+    assert read_step_times(home, AS_OF) == []  # another date's run is not this date's
+
+    _run_partitioned_job(home, AS_OF.isoformat())
+
+    steps = read_step_times(home, AS_OF)
+    assert [step for step, _ in steps] == ["slow_step", "quick_step"]  # in the order they started
+    assert steps[0][1] >= 0.3
+    assert 0 <= steps[1][1] < steps[0][1]
+
+
+def test_the_breakdown_table_derives_what_the_steps_and_dbt_leave_out(tmp_path: Path) -> None:
+    results = tmp_path / "run_results.json"
+    results.write_text(
+        json.dumps(
+            {
+                "elapsed_time": 100.0,
+                "results": [
+                    {"unique_id": "model.segment_warehouse.customers", "execution_time": 30.0},
+                    {"unique_id": "model.segment_warehouse.orders", "execution_time": 20.0},
+                    {"unique_id": "test.segment_warehouse.unique_orders_order_id.fed79b3a6e", "execution_time": 25.0},
+                    {"unique_id": "seed.segment_warehouse.fx_rates", "execution_time": 0.5},
+                ],
+            }
+        )
+    )
+    dbt = read_dbt_times(results, slowest=2)
+    assert dbt is not None
+    assert dbt.seconds_by_type == {"model": 50.0, "test": 25.0, "seed": 0.5}
+    assert dbt.slowest == [("customers", 30.0), ("unique_orders_order_id", 25.0)]
+    assert read_dbt_times(tmp_path / "missing.json") is None
+
+    full = RunBreakdown(steps=[("landing_ingest", 40.0), ("dbt_build", 120.0), ("serving__published", 30.0)], dbt=dbt)
+    nothing_recorded = RunBreakdown()
+    lines = breakdown_lines([("full run", full, 200.0), ("next day", nothing_recorded, 80.0)])
+
+    def cells(label: str) -> list[str]:
+        found = [line for line in lines if line.strip().startswith(label)]
+        assert len(found) == 1, (label, lines)
+        return found[0].split()[-2:]
+
+    assert cells("outside the steps") == ["10.0", "—"]  # 200 − (40 + 120 + 30); a run without steps: unknown
+    assert cells("step dbt_build") == ["120.0", "—"]
+    assert cells("dbt's own timer") == ["100.0", "—"]
+    assert cells("models") == ["50.0", "—"]
+    assert cells("outside dbt's timer") == ["20.0", "—"]
+    assert cells("total") == ["200.0", "80.0"]
+    assert lines[-1] == "  slowest dbt nodes, full run (s): customers 30.0, unique_orders_order_id 25.0"

@@ -25,6 +25,7 @@ from dagster._core.events import DagsterEventType
 from orchestration.dbt_project import dbt_project, prepare_manifest
 from orchestration.definitions import build_definitions
 from orchestration.run_summary import RunSummary, failure_digest
+from segment_warehouse.bench.breakdown import DBT_BUILD_RESULTS, read_dbt_times
 from segment_warehouse.daily_run import DailyRunOutcome, run_daily
 from segment_warehouse.generate import generate_shop
 from segment_warehouse.settings import PROJECT_DIR
@@ -102,6 +103,19 @@ def test_three_past_dates_backfill_the_whole_graph_and_rerun_identically(shop: P
         for segment in segments:
             assert f"    {segment} " in outcome.text
         assert (shop / "exports" / "vip_csv" / day.isoformat()).is_dir()
+    # where the time went: every step of the run, in the order it started, within the run's own time
+    steps = [t.step for t in outcomes[2].summary.step_times]
+    assert steps[0] == "landing_ingest" and steps[-1] == "serving__published", steps
+    assert {"dbt_build", "landing_quality_checks", "output_quality_checks"} <= set(steps)
+    assert all(t.status == "success" and t.seconds >= 0 for t in outcomes[2].summary.step_times)
+    assert sum(t.seconds for t in outcomes[2].summary.step_times) <= outcomes[2].seconds
+    assert "  time by step: landing_ingest " in outcomes[2].text
+    # and dbt's own timer, as the benchmark reads it from the build's run_results.json
+    dbt = read_dbt_times(shop / "target" / DBT_BUILD_RESULTS)
+    assert dbt is not None and dbt.seconds_by_type["model"] > 0 and dbt.seconds_by_type["test"] > 0
+    dbt_step = next(t.seconds for t in outcomes[2].summary.step_times if t.step == "dbt_build")
+    assert 0 < dbt.elapsed_seconds <= dbt_step  # dbt's timer runs inside the step
+    assert [s for _, s in dbt.slowest] == sorted((s for _, s in dbt.slowest), reverse=True)
     # day over day: the later runs know the size of the day before
     vip = outcomes[2].summary.materialized["segments/seg_vip"]
     assert vip["previous_as_of_date"] == dates[1].isoformat()
