@@ -12,6 +12,10 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported where it is used: Dagster loads only when a breakdown is read
+    from orchestration.run_summary import StepTime
 
 #: where the daily run's `dbt build` writes run_results.json, under DBT_TARGET_PATH (orchestration/assets/dbt.py)
 DBT_BUILD_RESULTS = Path("dagster_build") / "run_results.json"
@@ -30,14 +34,18 @@ class DbtTimes:
 
 @dataclass(frozen=True)
 class RunBreakdown:
-    """The steps of one run in the order they started (step key, seconds), and dbt's timer when it ran."""
+    """The steps of one run in the order they started, and dbt's timer when it ran."""
 
-    steps: list[tuple[str, float]] = field(default_factory=list)
+    steps: list[StepTime] = field(default_factory=list)
     dbt: DbtTimes | None = None
 
     @property
     def steps_seconds(self) -> float:
-        return sum(seconds for _, seconds in self.steps)
+        return sum(step.seconds for step in self.steps)
+
+    def seconds_of(self, step: str) -> float | None:
+        """Wall time of the step `step`, None when the run did not start it."""
+        return next((t.seconds for t in self.steps if t.step == step), None)
 
 
 def read_dbt_times(run_results: Path, slowest: int = SLOWEST_NODES) -> DbtTimes | None:
@@ -59,9 +67,9 @@ def read_dbt_times(run_results: Path, slowest: int = SLOWEST_NODES) -> DbtTimes 
     return DbtTimes(elapsed, by_type, nodes[:slowest])
 
 
-def read_step_times(dagster_home: Path, as_of: dt.date) -> list[tuple[str, float]]:
-    """(step, seconds) of the latest run of partition `as_of` recorded in the Dagster instance at `dagster_home`,
-    in the order the steps started; empty when the instance holds no such run."""
+def read_step_times(dagster_home: Path, as_of: dt.date) -> list[StepTime]:
+    """The steps of the latest run of partition `as_of` recorded in the Dagster instance at `dagster_home`, in
+    the order they started; empty when the instance holds no such run."""
     import dagster as dg
 
     from orchestration.run_summary import step_times
@@ -72,7 +80,7 @@ def read_step_times(dagster_home: Path, as_of: dt.date) -> list[tuple[str, float
         runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/partition": as_of.isoformat()}), limit=1)
         if not runs:
             return []
-        return [(t.step, t.seconds) for t in step_times(instance, runs[0].run_id)]
+        return step_times(instance, runs[0].run_id)
 
 
 def read_breakdown(state_dir: Path, as_of: dt.date) -> RunBreakdown:
@@ -88,7 +96,7 @@ def breakdown_lines(runs: list[tuple[str, RunBreakdown, float]]) -> list[str]:
     """A table with one column per run: (title, breakdown, the run's wall time measured from outside)."""
     steps: list[str] = []
     for _, breakdown, _ in runs:
-        steps += [step for step, _ in breakdown.steps if step not in steps]
+        steps += [t.step for t in breakdown.steps if t.step not in steps]
     rows: list[tuple[str, list[float | None]]] = [
         (
             "outside the steps (start-up, planning, summary)",
@@ -96,7 +104,7 @@ def breakdown_lines(runs: list[tuple[str, RunBreakdown, float]]) -> list[str]:
         )
     ]
     for step in steps:
-        step_seconds = [dict(b.steps).get(step) for _, b, _ in runs]
+        step_seconds = [b.seconds_of(step) for _, b, _ in runs]
         rows.append((f"step {step}", step_seconds))
         if step != "dbt_build":
             continue

@@ -20,6 +20,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.run_summary import StepTime
 from segment_warehouse.bench.breakdown import RunBreakdown, breakdown_lines, read_dbt_times, read_step_times
 from segment_warehouse.bench.floor import render_floor_query, run_floor
 from segment_warehouse.bench.measurement import MIB, measure_command
@@ -219,9 +220,9 @@ def test_the_breakdown_reads_the_steps_of_the_latest_run_of_the_date(tmp_path: P
     _run_partitioned_job(home, AS_OF.isoformat())
 
     steps = read_step_times(home, AS_OF)
-    assert [step for step, _ in steps] == ["slow_step", "quick_step"]  # in the order they started
-    assert steps[0][1] >= 0.3
-    assert 0 <= steps[1][1] < steps[0][1]
+    assert [t.step for t in steps] == ["slow_step", "quick_step"]  # in the order they started
+    assert steps[0].seconds >= 0.3
+    assert 0 <= steps[1].seconds < steps[0].seconds
 
 
 def test_the_breakdown_table_derives_what_the_steps_and_dbt_leave_out(tmp_path: Path) -> None:
@@ -245,7 +246,8 @@ def test_the_breakdown_table_derives_what_the_steps_and_dbt_leave_out(tmp_path: 
     assert dbt.slowest == [("customers", 30.0), ("unique_orders_order_id", 25.0)]
     assert read_dbt_times(tmp_path / "missing.json") is None
 
-    full = RunBreakdown(steps=[("landing_ingest", 40.0), ("dbt_build", 120.0), ("serving__published", 30.0)], dbt=dbt)
+    steps = [("landing_ingest", 40.0), ("dbt_build", 120.0), ("serving__published", 30.0)]
+    full = RunBreakdown(steps=[StepTime(step, seconds, "success") for step, seconds in steps], dbt=dbt)
     nothing_recorded = RunBreakdown()
     lines = breakdown_lines([("full run", full, 200.0), ("next day", nothing_recorded, 80.0)])
 
