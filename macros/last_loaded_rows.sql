@@ -3,10 +3,31 @@
     (segment_warehouse/ingest/repeated_keys.py) can hold several rows, so only those rows are ranked; every
     other row passes straight through. A read costs a scan plus a window over the repeated rows, instead of a
     window over the whole table (about a minute per read at 50 M web events). Renders a select of `columns`;
-    `where` and `order_by` name columns of the entity, unqualified. -#}
-{% macro last_loaded_rows(entity, key_columns, columns, where='1 = 1', order_by=none) -%}
+    `where` and `order_by` name columns of the entity, unqualified.
+
+    With `only_keys` (a select of one column: values of the first key column), only those groups are read, and
+    all their rows are ranked: how an incremental model reads the few keys it rebuilds. A semi-join on the
+    keys and a window over their rows, instead of the whole table's rows (DuckDB would otherwise rank every
+    repeated key and hash every row of the entity to find the few it needs). -#}
+{% macro last_loaded_rows(entity, key_columns, columns, where='1 = 1', order_by=none, only_keys=none) -%}
     {%- set key = key_columns[0] -%}
     {%- set order_by = order_by or '_loaded_at desc, _source_file desc, _source_row desc' -%}
+    {%- if only_keys is not none %}
+    select {{ columns | join(', ') }}
+    from (
+        select
+            landed.*,
+            row_number() over (
+                partition by {{ key_columns | join(', ') }}
+                order by {{ order_by }}
+            ) as load_rank
+        from {{ source('raw', entity) }} as landed
+        where
+            landed.{{ key }} in ({{ only_keys }})
+            and ({{ where }})
+    ) as ranked
+    where load_rank = 1
+    {%- else %}
     select {{ columns | join(', ') }}
     from (
         select landed.*
@@ -36,6 +57,7 @@
         where {{ where }}
     ) as ranked
     where load_rank = 1
+    {%- endif %}
 {%- endmacro %}
 
 {#- The keys of raw.<entity> with more than one row, as a subquery with one column, key_value. -#}

@@ -9,21 +9,17 @@
     lines gets a marker row (null order_line_key, incremental strategy replace_scope). Pre-hook
     delete_stale_rows (erasure, backfill) and post-hook checkpoint_database as int_orders_validated.
     last_loaded_at is per row: the later of the order's (int_orders_validated.last_loaded_at) and the line's
-    load, so the table's maximum is a load every line up to it was built with. order_lines is not
-    materialized (DuckDB would otherwise write the 20 M deduplicated lines it reads twice to memory it cannot
-    spill). -#}
--- depends_on: {{ ref('fx_rates') }} {{ ref('stg_order_versions') }} (read only by an incremental run: macros repriced_customers, order_customers_to_rebuild)
+    load, so the table's maximum is a load every line up to it was built with.
+    A full build reads stg_order_lines. An incremental run reads only the lines of the orders it rebuilds, with
+    stg_order_lines' own rules (macro order_lines_landed), and finds late lines in raw.order_lines: a line's
+    last-loaded version landed after the build exactly when one of its landed rows did. It reads orders twice,
+    each time through a filter: not materialized, so DuckDB does not keep the 9 M valid orders in between. -#}
+-- depends_on: {{ ref('fx_rates') }} {{ ref('stg_order_versions') }} {{ source('raw', 'order_lines') }} (read only by an incremental run: macros repriced_customers, order_customers_to_rebuild, order_lines_landed)
 with
 
-orders as (
+orders as {{ not_materialized() }} (
 
     select * from {{ ref('int_orders_validated') }}
-
-),
-
-order_lines as {{ not_materialized() }} (
-
-    select * from {{ ref('stg_order_lines') }}
 
 ),
 
@@ -56,10 +52,10 @@ customers_to_rebuild as (
     union
 
     select orders.customer_id
-    from order_lines
+    from {{ source('raw', 'order_lines') }} as landed_lines
     inner join orders
-        on order_lines.order_id = orders.order_id
-    where order_lines.loaded_at > (select previous_build.loaded_through from previous_build)
+        on landed_lines.order_id = orders.order_id
+    where landed_lines._loaded_at > (select previous_build.loaded_through from previous_build)
 
     union
 
@@ -77,6 +73,20 @@ orders_to_rebuild as (
 
     select * from orders
     where orders.customer_id in (select customers_to_rebuild.customer_id from customers_to_rebuild)
+
+),
+
+order_lines as (
+
+    {{ order_lines_landed(only_order_ids='select orders_to_rebuild.order_id from orders_to_rebuild') | indent(4) }}
+
+),
+
+{% else %}
+
+order_lines as (
+
+    select * from {{ ref('stg_order_lines') }}
 
 ),
 

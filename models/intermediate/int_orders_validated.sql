@@ -11,15 +11,13 @@
     named) and the customers whose fx rate changed (macro repriced_customers). A rebuilt customer left with
     no valid order gets a marker row (null order_id) that deletes its rows (incremental strategy
     replace_scope). The pre-hook (macro delete_stale_rows) deletes erased customers' rows and empties the
-    table when T goes backwards (a backfill: that run rebuilds everything); the post-hook checkpoints. -#}
--- depends_on: {{ ref('fx_rates') }} (read only by an incremental run: macro repriced_customers)
+    table when T goes backwards (a backfill: that run rebuilds everything); the post-hook checkpoints.
+    An incremental run reads the rebuilt customers' orders with stg_orders' own rules (macro orders_as_of),
+    restricted to the orders with a version that names one of them: an order's latest version is one of its
+    versions, so none of their orders is missed, and only these orders' versions are ranked (not the whole
+    landed history: 7 s instead of 2.5 s a day at 1 000 000 customers). -#}
+-- depends_on: {{ ref('fx_rates') }} {{ source('raw', 'orders') }} {{ source('raw', 'customers') }} (read only by an incremental run: macros repriced_customers, orders_as_of)
 with
-
-orders as (
-
-    select * from {{ ref('stg_orders') }}
-
-),
 
 {% if is_incremental() %}
 
@@ -40,6 +38,26 @@ customers_to_rebuild as (
     union
 
     {{ repriced_customers(this) }}
+
+),
+
+{%- set orders_of_rebuilt_customers -%}
+        select versions_of_rebuilt.order_id
+        from {{ source('raw', 'orders') }} as versions_of_rebuilt
+        where versions_of_rebuilt.customer_id in (select customers_to_rebuild.customer_id from customers_to_rebuild)
+{%- endset %}
+
+orders as (
+
+    {{ orders_as_of(only_order_ids=orders_of_rebuilt_customers) | indent(4) }}
+
+),
+
+{% else %}
+
+orders as (
+
+    select * from {{ ref('stg_orders') }}
 
 ),
 
