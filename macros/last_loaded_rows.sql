@@ -6,10 +6,15 @@
     `where` and `order_by` name columns of the entity, unqualified.
 
     With `only_keys` (a select of one column: values of the first key column), only those groups are read, and
-    all their rows are ranked: how an incremental model reads the few keys it rebuilds. A semi-join on the
-    keys and a window over their rows, instead of the whole table's rows (DuckDB would otherwise rank every
-    repeated key and hash every row of the entity to find the few it needs). -#}
-{% macro last_loaded_rows(entity, key_columns, columns, where='1 = 1', order_by=none, only_keys=none) -%}
+    all their rows are ranked: how an incremental model reads the few keys it rebuilds, a lookup of each row's
+    key and a window over the rows found, instead of ranking every repeated key. The lookup is written
+    `(key in (...)) is true` (the same rows): DuckDB then always hashes the keys, never the whole table, which
+    it does for a plain `in` whenever it overestimates the keys (10 s instead of 0.8 s for 30 M messages).
+    `every_key_when`, a condition on no column of the entity, reads every group instead (an incremental
+    model's empty table). -#}
+{% macro last_loaded_rows(
+    entity, key_columns, columns, where='1 = 1', order_by=none, only_keys=none, every_key_when='1 = 0'
+) -%}
     {%- set key = key_columns[0] -%}
     {%- set order_by = order_by or '_loaded_at desc, _source_file desc, _source_row desc' -%}
     {%- if only_keys is not none %}
@@ -23,7 +28,7 @@
             ) as load_rank
         from {{ source('raw', entity) }} as landed
         where
-            landed.{{ key }} in ({{ only_keys }})
+            ((landed.{{ key }} in ({{ only_keys }})) is true or ({{ every_key_when }}))
             and ({{ where }})
     ) as ranked
     where load_rank = 1

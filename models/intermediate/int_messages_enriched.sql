@@ -20,27 +20,15 @@
     messages that can have changed since the run that built the table, as of T_prev = max(computed_as_of):
     sent in [T_prev, T), with an event in [T_prev, T), or with a message or event row landed after the
     latest load the table reflects (max(last_loaded_at): late and re-landed rows). Every other message and
-    event is older than T_prev and already counted. The pre-hook (macro delete_stale_rows) first
-    deletes the messages of customers erased since, and empties the table when T goes backwards (a backfill
-    of an earlier date), which makes that run a full rebuild. `dbt build --full-refresh` rebuilds too. The
-    post-hook (macro checkpoint_database) frees the memory DuckDB keeps for the replaced rows until a
-    checkpoint. -#}
+    event is older than T_prev and already counted. It finds them in raw.messages and raw.message_events and
+    reads only them, with the staging views' rules (macros messages_landed, message_events_landed), instead of
+    deduplicating the 30 M messages and 44 M events of a shop of 1 000 000 customers every day (7.8 s -> 4.2 s
+    a day). The pre-hook (macro delete_stale_rows) first deletes the messages of customers erased since, and
+    empties the table when T goes backwards (a backfill of an earlier date), which makes that run a full
+    rebuild. `dbt build --full-refresh` rebuilds too. The post-hook (macro checkpoint_database) frees the memory
+    DuckDB keeps for the replaced rows until a checkpoint. -#}
+-- depends_on: {{ source('raw', 'messages') }} {{ source('raw', 'message_events') }} {{ source('raw', 'customers') }} (read only by an incremental run: macros messages_landed, message_events_landed)
 with
-
-messages as (
-
-    select * from {{ ref('stg_messages') }}
-    where sent_at < {{ as_of_instant() }}
-
-),
-
--- read twice by an incremental run: inlined where it is read (not_materialized), it is the big one
-message_events as {{ not_materialized() }} (
-
-    select * from {{ ref('stg_message_events') }}
-    where occurred_at < {{ as_of_instant() }}
-
-),
 
 {% if is_incremental() %}
 
@@ -54,42 +42,63 @@ previous_build as (
 
 ),
 
--- one simple comparison per branch (an empty table needs none: messages_to_build then takes every message).
--- Not one `or` over a cross join: DuckDB then shares the scan of the events with events_to_build as a
--- materialized subplan of 40 M rows (10 s instead of 5 s for a next day at 1 000 000 customers)
-changed_by_events as (
+-- the messages that can have changed, found in the landed rows: one sent, or with an event, in [T_prev, T),
+-- or a message or event row before T landed after the build (every message when the table is empty: below).
+-- Each branch is one filtered scan of two or three columns; an `or` over a cross join would make DuckDB share
+-- and keep a scan of the 40 M events. A version that lost to a later load still names its message: a few more
+-- messages than needed, recomputed from their whole history, so the result is the same.
+changed_messages as (
 
-    select message_events.message_id
-    from message_events
-    where message_events.occurred_at >= (select previous_build.as_of_instant from previous_build)
+    select landed_messages.message_id
+    from {{ source('raw', 'messages') }} as landed_messages
+    where
+        landed_messages.sent_at >= (select previous_build.as_of_instant from previous_build)
+        and landed_messages.sent_at < {{ as_of_instant() }}
 
     union
 
-    select message_events.message_id
-    from message_events
-    where message_events.loaded_at > (select previous_build.loaded_through from previous_build)
+    select landed_messages.message_id
+    from {{ source('raw', 'messages') }} as landed_messages
+    where
+        landed_messages._loaded_at > (select previous_build.loaded_through from previous_build)
+        and landed_messages.sent_at < {{ as_of_instant() }}
+
+    union
+
+    select landed_events.message_id
+    from {{ source('raw', 'message_events') }} as landed_events
+    where
+        landed_events.occurred_at >= (select previous_build.as_of_instant from previous_build)
+        and landed_events.occurred_at < {{ as_of_instant() }}
+
+    union
+
+    select landed_events.message_id
+    from {{ source('raw', 'message_events') }} as landed_events
+    where
+        landed_events._loaded_at > (select previous_build.loaded_through from previous_build)
+        and landed_events.occurred_at < {{ as_of_instant() }}
 
 ),
 
--- read twice (the events to build and final): small, so let the database keep it (materialized)
+-- read twice (the events to build and final): small, so let the database keep it (materialized). Read with
+-- stg_messages' and stg_message_events' own rules (macros messages_landed, message_events_landed), for these
+-- messages only.
 messages_to_build as (
 
-    select messages.*
-    from messages
-    cross join previous_build
-    where
-        previous_build.as_of_instant is null
-        or messages.sent_at >= previous_build.as_of_instant
-        or messages.loaded_at > previous_build.loaded_through
-        or messages.message_id in (select changed_by_events.message_id from changed_by_events)
+    {{ messages_landed(
+        only_message_ids='select changed_messages.message_id from changed_messages',
+        every_message_when='(select previous_build.as_of_instant from previous_build) is null'
+    ) | indent(4) }}
 
 ),
 
 events_to_build as (
 
-    select message_events.*
-    from message_events
-    where message_events.message_id in (select messages_to_build.message_id from messages_to_build)
+    {{ message_events_landed(
+        only_message_ids='select messages_to_build.message_id from messages_to_build',
+        every_message_when='(select previous_build.as_of_instant from previous_build) is null'
+    ) | indent(4) }}
 
 ),
 
@@ -97,13 +106,15 @@ events_to_build as (
 
 messages_to_build as (
 
-    select * from messages
+    select * from {{ ref('stg_messages') }}
+    where sent_at < {{ as_of_instant() }}
 
 ),
 
 events_to_build as (
 
-    select * from message_events
+    select * from {{ ref('stg_message_events') }}
+    where occurred_at < {{ as_of_instant() }}
 
 ),
 

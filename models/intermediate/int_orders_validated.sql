@@ -14,8 +14,8 @@
     table when T goes backwards (a backfill: that run rebuilds everything); the post-hook checkpoints.
     An incremental run reads the rebuilt customers' orders with stg_orders' own rules (macro orders_as_of),
     restricted to the orders with a version that names one of them: an order's latest version is one of its
-    versions, so none of their orders is missed, and only these orders' versions are ranked (not the whole
-    landed history: 7 s instead of 2.5 s a day at 1 000 000 customers). -#}
+    versions, so none of their orders is missed, and only these orders' versions are ranked, not the whole
+    landed history (8.6 s -> 4.3 s a day at 1 000 000 customers). -#}
 -- depends_on: {{ ref('fx_rates') }} {{ source('raw', 'orders') }} {{ source('raw', 'customers') }} (read only by an incremental run: macros repriced_customers, orders_as_of)
 with
 
