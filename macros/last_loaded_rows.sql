@@ -17,22 +17,7 @@
 ) -%}
     {%- set key = key_columns[0] -%}
     {%- set order_by = order_by or '_loaded_at desc, _source_file desc, _source_row desc' -%}
-    {%- if only_keys is not none %}
-    select {{ columns | join(', ') }}
-    from (
-        select
-            landed.*,
-            row_number() over (
-                partition by {{ key_columns | join(', ') }}
-                order by {{ order_by }}
-            ) as load_rank
-        from {{ source('raw', entity) }} as landed
-        where
-            ((landed.{{ key }} in ({{ only_keys }})) is true or ({{ every_key_when }}))
-            and ({{ where }})
-    ) as ranked
-    where load_rank = 1
-    {%- else %}
+    {%- if only_keys is none %}
     select {{ columns | join(', ') }}
     from (
         select landed.*
@@ -44,25 +29,30 @@
     where {{ where }}
 
     union all
+    {%- endif %}
 
     select {{ columns | join(', ') }}
     from (
         select
-            repeated_rows.*,
+            candidate_rows.*,
             row_number() over (
                 partition by {{ key_columns | join(', ') }}
                 order by {{ order_by }}
             ) as load_rank
         from (
+            -- the rows that may need ranking: the repeated keys' rows, or every row of the given keys
             select landed.*
             from {{ source('raw', entity) }} as landed
+            {%- if only_keys is none %}
             inner join {{ repeated_keys(entity) }} as repeated
                 on landed.{{ key }} = repeated.key_value
-        ) as repeated_rows
+            {%- else %}
+            where (landed.{{ key }} in ({{ only_keys }})) is true or ({{ every_key_when }})
+            {%- endif %}
+        ) as candidate_rows
         where {{ where }}
     ) as ranked
     where load_rank = 1
-    {%- endif %}
 {%- endmacro %}
 
 {#- The keys of raw.<entity> with more than one row, as a subquery with one column, key_value. -#}

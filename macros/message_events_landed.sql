@@ -25,8 +25,11 @@ single_events as (
 
 ),
 
+{%- endif %}
+
 repeated_events as (
 
+    -- the events of the repeated messages, or of the given messages (all of them): collapsed by a grouping
     select
         message_events.message_id,
         message_events.event_type,
@@ -34,33 +37,18 @@ repeated_events as (
         max(message_events._loaded_at) as _loaded_at
 
     from {{ source('raw', 'message_events') }} as message_events
+    {%- if only_message_ids is none %}
     inner join {{ repeated_keys('message_events') }} as repeated_messages
         on message_events.message_id = repeated_messages.key_value
     where message_events.occurred_at < {{ as_of_instant() }}
-    group by message_events.message_id, message_events.event_type, message_events.occurred_at
-
-),
-
-{%- else %}
-
-repeated_events as (
-
-    -- only the given messages: every one of their events goes through the grouping
-    select
-        message_events.message_id,
-        message_events.event_type,
-        message_events.occurred_at,
-        max(message_events._loaded_at) as _loaded_at
-
-    from {{ source('raw', 'message_events') }} as message_events
+    {%- else %}
     where
         message_events.occurred_at < {{ as_of_instant() }}
         and ((message_events.message_id in ({{ only_message_ids }})) is true or ({{ every_message_when }}))
+    {%- endif %}
     group by message_events.message_id, message_events.event_type, message_events.occurred_at
 
 ),
-
-{%- endif %}
 
 distinct_events as (
     {%- if only_message_ids is none %}

@@ -1,4 +1,4 @@
-{#- The body of stg_order_lines (see its description): one row per order line, its last-loaded version, typed.
+{#- The SQL of stg_order_lines (see its description): one row per order line, its last-loaded version, typed.
     With `only_order_ids` (a select of one column of order_id), only those orders' lines are read: how the
     incremental int_order_lines_enriched reads the lines of the orders it rebuilds without deduplicating every
     landed line. Both apply the same rules, so a rebuilt line is exactly its stg_order_lines row. -#}

@@ -1,7 +1,7 @@
-{#- The body of stg_orders (see its description): one row per order existing at T, typed, with its EUR
+{#- The SQL of stg_orders (see its description): one row per order existing at T, typed, with its EUR
     amounts. With `only_order_ids` (a select of one column of order_id), only those orders are read: how the
     incremental order chain reads the orders of the customers it rebuilds (int_orders_validated) without
-    ranking every landed version. Both read the same rules, so a rebuilt order is exactly its stg_orders row. -#}
+    ranking every landed version. Both apply the same rules, so a rebuilt order is exactly its stg_orders row. -#}
 {% macro orders_as_of(only_order_ids=none) -%}
 {%- set landed_columns = [
     'order_id', 'customer_id', 'created_at', 'updated_at', 'currency', 'total_price', 'total_tax',
